@@ -1,0 +1,168 @@
+"""The protocol layer: building short APDUs and turning status words into exceptions.
+
+The driver speaks short APDUs only (Lc/Le up to 255/256): whether the My Number card
+accepts extended-length READ BINARY is unconfirmed, and every public reader of the card
+uses short APDUs.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from drivers.connection import CardError, SmartCardConnection
+
+
+class SW(enum.IntEnum):
+    OK = 0x9000
+    WRONG_LENGTH = 0x6700
+    SECURITY_STATUS_NOT_SATISFIED = 0x6982
+    AUTH_METHOD_BLOCKED = 0x6983
+    REFERENCE_DATA_NOT_USABLE = 0x6984
+    CONDITIONS_NOT_SATISFIED = 0x6985
+    WRONG_PARAMETERS = 0x6B00
+    FILE_NOT_FOUND = 0x6A82
+    INCORRECT_P1P2 = 0x6A86
+    INS_NOT_SUPPORTED = 0x6D00
+    CLA_NOT_SUPPORTED = 0x6E00
+
+
+SW1_MORE_DATA = 0x61  # 61 xx: xx more bytes, fetch them with GET RESPONSE
+SW1_WRONG_LE = 0x6C  # 6C xx: resend the same command with Le = xx
+SW1_VERIFY_FAILED = 0x63  # 63 Cx: x tries left
+
+
+class Ins(enum.IntEnum):
+    SELECT = 0xA4
+    READ_BINARY = 0xB0
+    VERIFY = 0x20
+    GET_RESPONSE = 0xC0
+    COMPUTE_DIGITAL_SIGNATURE = 0x2A
+
+
+class ApduError(CardError):
+    """The card answered with a status word other than 90 00."""
+
+    def __init__(self, sw: int, data: bytes = b"") -> None:
+        super().__init__(f"card answered SW {sw:04X}")
+        self.sw = sw
+        self.data = data
+
+
+class ApplicationNotAvailableError(ApduError):
+    """SELECT of an application answered 6A 82."""
+
+
+class FileNotFoundOnCardError(ApduError):
+    """SELECT of an elementary file answered 6A 82."""
+
+
+def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None) -> bytes:
+    """Build a short (ISO 7816-4 case 1-4) command APDU. ``le=256`` is encoded as 00."""
+    if len(data) > 255:
+        raise ValueError("short APDUs carry at most 255 data bytes")
+    if le is not None and not 0 < le <= 256:
+        raise ValueError("Le must be 1..256")
+    apdu = bytes([cla, ins, p1, p2])
+    if data:
+        apdu += bytes([len(data)]) + data
+    if le is not None:
+        apdu += bytes([le & 0xFF])
+    return apdu
+
+
+def split_response(response: bytes) -> tuple[bytes, int]:
+    """Split a raw response APDU into (data, SW). A response shorter than 2 bytes is broken."""
+    if len(response) < 2:
+        raise ApduError(0x0000, bytes(response))
+    return bytes(response[:-2]), (response[-2] << 8) | response[-1]
+
+
+def tries_from_sw(sw: int) -> int | None:
+    """The tries left encoded in ``63 Cx``, or None for any other status word."""
+    if sw >> 8 == SW1_VERIFY_FAILED and (sw & 0xF0) == 0xC0:
+        return sw & 0x0F
+    return None
+
+
+class ApduProtocol:
+    """Sends commands over a connection and hides T=0 style response chaining.
+
+    ``61 xx`` answers are followed by GET RESPONSE until the data is complete, and a
+    ``6C xx`` answer makes us resend the command with the Le the card asked for: real
+    cards and readers differ in which of these they use, so the driver handles both.
+    """
+
+    MAX_CHAINED_RESPONSES = 64  # a card that keeps saying 61 xx is broken, not chatty
+
+    def __init__(self, connection: SmartCardConnection) -> None:
+        self.connection = connection
+        self.apdu_count = 0
+        self.bytes_sent = 0
+        self.bytes_received = 0
+
+    def _exchange(self, apdu: bytes) -> tuple[bytes, int]:
+        self.apdu_count += 1
+        self.bytes_sent += len(apdu)
+        data, sw = self.connection.send_and_receive(apdu)
+        self.bytes_received += len(data) + 2
+        return data, sw
+
+    def transceive(self, apdu: bytes) -> tuple[bytes, int]:
+        """Send one command; return (all data, final SW) without raising on the SW."""
+        data, sw = self._exchange(apdu)
+        if sw >> 8 == SW1_WRONG_LE and len(apdu) >= 4:
+            data, sw = self._exchange(_with_le(apdu, sw & 0xFF))
+        chunks = [data]
+        for _ in range(self.MAX_CHAINED_RESPONSES):
+            if sw >> 8 != SW1_MORE_DATA:
+                break
+            le = (sw & 0xFF) or 256
+            more, sw = self._exchange(command(apdu[0] & 0x03, Ins.GET_RESPONSE, 0, 0, le=le))
+            chunks.append(more)
+        else:
+            raise ApduError(sw, b"".join(chunks))
+        return b"".join(chunks), sw
+
+    def send(self, apdu: bytes) -> bytes:
+        """Send one command and return its data; any SW but 90 00 raises ApduError."""
+        data, sw = self.transceive(apdu)
+        if sw != SW.OK:
+            raise ApduError(sw, data)
+        return data
+
+    def select_application(self, aid: bytes) -> None:
+        _, sw = self.transceive(command(0x00, Ins.SELECT, 0x04, 0x0C, aid))
+        if sw == SW.FILE_NOT_FOUND:
+            raise ApplicationNotAvailableError(sw)
+        if sw != SW.OK:
+            raise ApduError(sw)
+
+    def select_file(self, fid: int) -> None:
+        _, sw = self.transceive(command(0x00, Ins.SELECT, 0x02, 0x0C, fid.to_bytes(2, "big")))
+        if sw == SW.FILE_NOT_FOUND:
+            raise FileNotFoundOnCardError(sw)
+        if sw != SW.OK:
+            raise ApduError(sw)
+
+    def read_binary(self, offset: int, length: int) -> bytes:
+        """Read up to ``length`` (<= 256) bytes of the selected EF at ``offset``."""
+        return self.send(command(0x00, Ins.READ_BINARY, offset >> 8, offset & 0xFF, le=length))
+
+    def read_range(self, start: int, end: int, chunk: int = 256) -> bytes:
+        """Read bytes ``start``..``end`` of the selected EF in short-APDU chunks."""
+        out = bytearray()
+        while start + len(out) < end:
+            part = self.read_binary(start + len(out), min(chunk, end - start - len(out)))
+            if not part:
+                raise ApduError(SW.WRONG_PARAMETERS, bytes(out))
+            out += part
+        return bytes(out[: end - start])
+
+
+def _with_le(apdu: bytes, le: int) -> bytes:
+    """The same command with its Le replaced (a case 2 or case 4 APDU)."""
+    header = apdu[:4]
+    if len(apdu) <= 5:  # case 1 or 2: header [+ Le]
+        return header + bytes([le])
+    lc = apdu[4]
+    return header + apdu[4 : 5 + lc] + bytes([le])

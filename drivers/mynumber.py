@@ -1,0 +1,204 @@
+"""The application layer: the My Number card's JPKI-AP and 券面事項入力補助AP in domain terms.
+
+Only the user-authentication side of JPKI is used. The signature PIN and key, the 個人番号
+EF and the face photo are never touched (番号法).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+
+from drivers import tlv
+from drivers.apdu import (
+    SW,
+    ApduError,
+    ApduProtocol,
+    ApplicationNotAvailableError,
+    Ins,
+    command,
+    tries_from_sw,
+)
+from drivers.connection import CardError, SmartCardConnection
+
+PIN_MAX_TRIES = 3
+
+
+class Aid(bytes, enum.Enum):
+    JPKI = bytes.fromhex("D392F000260100000001")
+    KENHOJO = bytes.fromhex("D3921000310001010408")  # 券面事項入力補助AP
+
+
+class JpkiFile(enum.IntEnum):
+    TOKEN_INFO = 0x0006
+    AUTH_CERT = 0x000A
+    AUTH_CA_CERT = 0x000B
+    AUTH_KEY = 0x0017
+    AUTH_PIN = 0x0018
+
+
+class KenhojoFile(enum.IntEnum):
+    PIN = 0x0011
+    BASIC_INFO = 0x0002  # EF 0001 (the 個人番号) is deliberately absent
+
+
+SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
+BASIC_INFO_TAG = 0xFF20
+BIRTH_DATE_TAG = 0xDF24
+
+
+class NotMyNumberCardError(CardError):
+    """The card does not hold the JPKI application."""
+
+
+class WrongPinError(CardError):
+    def __init__(self, tries_left: int) -> None:
+        super().__init__(f"wrong PIN, {tries_left} tries left")
+        self.tries_left = tries_left
+
+
+class PinLockedError(CardError):
+    """0 tries left: only the municipal counter can reset the PIN."""
+
+
+class NoPinSetError(CardError):
+    """The PIN object answers like no PIN is set (顔認証マイナンバーカード)."""
+
+
+class PinNotVerifiedError(CardError):
+    """The card refused an operation that needs the PIN first."""
+
+
+class CardDataError(CardError):
+    """A file on the card is malformed."""
+
+
+def check_pin_format(pin: bytes) -> None:
+    if len(pin) != 4 or not all(0x30 <= b <= 0x39 for b in pin):
+        raise ValueError("the PIN is exactly 4 ASCII digits")
+
+
+def digest_info_sha256(message: bytes) -> bytes:
+    """The DER DigestInfo the card signs (it adds the PKCS#1 v1.5 padding itself)."""
+    return SHA256_DIGEST_INFO_PREFIX + hashlib.sha256(message).digest()
+
+
+class _PinApplication:
+    """Selection bookkeeping and the PIN rules shared by both applications."""
+
+    aid: Aid
+    pin_file: int
+
+    def __init__(self, connection: SmartCardConnection | ApduProtocol) -> None:
+        self.protocol = connection if isinstance(connection, ApduProtocol) else ApduProtocol(connection)
+        self._selected_ef: int | None = None
+        self._verified = False
+        self.protocol.select_application(self.aid)
+
+    def _select(self, fid: int) -> None:
+        # Each SELECT is a round trip (tens of ms on a real reader): skip repeats.
+        if self._selected_ef != fid:
+            self._selected_ef = None
+            self.protocol.select_file(fid)
+            self._selected_ef = fid
+
+    def tries_left(self) -> int:
+        """Ask the PIN's retry counter without spending a try (VERIFY with no data)."""
+        self._select(self.pin_file)
+        _, sw = self.protocol.transceive(command(0x00, Ins.VERIFY, 0x00, 0x80))
+        tries = tries_from_sw(sw)
+        if tries is not None:
+            return tries
+        if sw in (SW.AUTH_METHOD_BLOCKED, SW.REFERENCE_DATA_NOT_USABLE):
+            return 0
+        if sw == SW.OK and self._verified:
+            return PIN_MAX_TRIES
+        # Anything else (the face-auth-only card's answer is unconfirmed) means: no PIN here.
+        raise NoPinSetError(f"tries-left query answered SW {sw:04X}")
+
+    def verify_pin(self, pin: bytes | bytearray) -> None:
+        """Present the PIN once. Callers must have shown the resident the tries left."""
+        check_pin_format(bytes(pin))
+        self._select(self.pin_file)
+        _, sw = self.protocol.transceive(command(0x00, Ins.VERIFY, 0x00, 0x80, bytes(pin)))
+        if sw == SW.OK:
+            self._verified = True
+            return
+        tries = tries_from_sw(sw)
+        if tries == 0 or sw in (SW.AUTH_METHOD_BLOCKED, SW.REFERENCE_DATA_NOT_USABLE):
+            raise PinLockedError()
+        if tries is not None:
+            raise WrongPinError(tries)
+        raise ApduError(sw)
+
+    def _read_der_object(self, fid: int) -> bytes:
+        """Read a file holding one BER object, learning its length from the header."""
+        self._select(fid)
+        head = self.protocol.read_binary(0, 8)
+        try:
+            _, length, start = tlv.read_header(head)
+        except tlv.TlvError as exc:
+            raise CardDataError(f"EF {fid:04X} does not start with a TLV") from exc
+        total = start + length
+        if total <= len(head):
+            return head[:total]
+        return head + self.protocol.read_range(len(head), total)
+
+
+class JpkiSession(_PinApplication):
+    """公的個人認証 AP: user-authentication certificate, PIN, signature."""
+
+    aid = Aid.JPKI
+    pin_file = JpkiFile.AUTH_PIN
+
+    def __init__(self, connection: SmartCardConnection | ApduProtocol) -> None:
+        try:
+            super().__init__(connection)
+        except ApplicationNotAvailableError as exc:
+            raise NotMyNumberCardError() from exc
+        except ApduError as exc:
+            raise NotMyNumberCardError(f"JPKI SELECT answered {exc.sw:04X}") from exc
+
+    def token_info(self) -> str:
+        self._select(JpkiFile.TOKEN_INFO)
+        return self.protocol.read_binary(0, 20).decode("ascii", "replace").rstrip()
+
+    def read_auth_certificate(self) -> bytes:
+        """The 利用者証明用電子証明書 (DER). Free to read: no PIN needed."""
+        return self._read_der_object(JpkiFile.AUTH_CERT)
+
+    def read_auth_ca_certificate(self) -> bytes:
+        return self._read_der_object(JpkiFile.AUTH_CA_CERT)
+
+    def sign(self, digest_info: bytes) -> bytes:
+        """Sign a DER DigestInfo with the user-authentication key (PIN verified first)."""
+        self._select(JpkiFile.AUTH_KEY)
+        data, sw = self.protocol.transceive(
+            command(0x80, Ins.COMPUTE_DIGITAL_SIGNATURE, 0x00, 0x80, digest_info, le=256)
+        )
+        if sw == SW.SECURITY_STATUS_NOT_SATISFIED:
+            raise PinNotVerifiedError()
+        if sw != SW.OK:
+            raise ApduError(sw, data)
+        return data
+
+
+class KenhojoSession(_PinApplication):
+    """券面事項入力補助AP: only the birth date is taken from it, for the age band."""
+
+    aid = Aid.KENHOJO
+    pin_file = KenhojoFile.PIN
+
+    def birth_date(self) -> dt.date:
+        """The birth date from the basic 4 info (after verify_pin). Name and address are dropped."""
+        raw = self._read_der_object(KenhojoFile.BASIC_INFO)
+        try:
+            (outer_tag, inner), *_ = tlv.parse(raw)
+            if outer_tag != BASIC_INFO_TAG:
+                raise CardDataError("basic info has an unexpected tag")
+            fields = dict(tlv.parse(inner))
+            digits = fields[BIRTH_DATE_TAG].decode("ascii")
+            return dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
+        except (tlv.TlvError, KeyError, ValueError, UnicodeDecodeError) as exc:
+            raise CardDataError("basic info has no readable birth date") from exc

@@ -1,0 +1,193 @@
+"""PC/SC transport on pyscard's low-level ``scard`` API (pcsc-lite on Debian).
+
+The low-level API is used rather than pyscard's CardMonitor so that one thread (the card
+worker) owns the context, sees every status change with a timeout, and can rebuild the
+context by itself when pcscd is restarted or the reader is unplugged.
+"""
+
+from __future__ import annotations
+
+import time
+
+from smartcard import scard
+
+from drivers.connection import (
+    CardRemovedError,
+    CardUnresponsiveError,
+    ReaderUnavailableError,
+    SmartCardConnection,
+)
+from drivers.reader import CardReader, ReaderStatus
+
+PNP_NOTIFICATION = "\\\\?PnP?\\Notification"
+SCARD_ABSENT = 0x0002  # pcsclite.h card state (SCardStatus); pyscard does not export it
+
+_REMOVED = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_RESET_CARD}
+_UNRESPONSIVE = {scard.SCARD_W_UNRESPONSIVE_CARD, scard.SCARD_W_UNPOWERED_CARD, scard.SCARD_E_PROTO_MISMATCH}
+_LOST_CONTEXT = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_E_INVALID_HANDLE,
+    scard.SCARD_F_COMM_ERROR,
+}
+
+
+def _error(hresult: int, what: str) -> Exception:
+    message = f"{what}: {scard.SCardGetErrorMessage(hresult)}"
+    if hresult in _REMOVED:
+        return CardRemovedError(message)
+    if hresult in _UNRESPONSIVE:
+        return CardUnresponsiveError(message)
+    return ReaderUnavailableError(message)
+
+
+class PcscConnection(SmartCardConnection):
+    def __init__(self, hcard: int, protocol: int) -> None:
+        self._hcard = hcard
+        self._protocol = protocol
+
+    def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
+        hresult, response = scard.SCardTransmit(self._hcard, self._protocol, list(apdu))
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise self._diagnose(hresult)
+        if len(response) < 2:
+            raise CardUnresponsiveError("short response")
+        return bytes(response[:-2]), (response[-2] << 8) | response[-1]
+
+    def _diagnose(self, hresult: int, settle: float = 1.5) -> Exception:
+        """A failed transmit is often a pulled card reported as a generic fault (vpcd says
+        'Transaction failed', and pcscd notices the removal a few hundred ms later): watch
+        the card's status briefly before calling it a reader fault."""
+        if hresult in _REMOVED or hresult in _UNRESPONSIVE:
+            return _error(hresult, "transmit")
+        deadline = time.monotonic() + settle
+        while True:
+            status, _, state, _, _ = scard.SCardStatus(self._hcard)
+            if status in _REMOVED or (status == scard.SCARD_S_SUCCESS and state & SCARD_ABSENT):
+                return CardRemovedError(f"transmit: {scard.SCardGetErrorMessage(hresult)}")
+            if status != scard.SCARD_S_SUCCESS or time.monotonic() > deadline:
+                return _error(status if status != scard.SCARD_S_SUCCESS else hresult, "transmit")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        # Reset, so a verified PIN never outlives the resident's session on the card.
+        scard.SCardDisconnect(self._hcard, scard.SCARD_RESET_CARD)
+
+
+class PcscReader(CardReader):
+    """The configured reader: an exact PC/SC name, or a prefix of one (names end in '00 00')."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._context: int | None = None
+        self._known_state = scard.SCARD_STATE_UNAWARE
+        self._resolved: str | None = None
+
+    def _ensure_context(self) -> int | None:
+        if self._context is None:
+            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if hresult != scard.SCARD_S_SUCCESS:
+                return None
+            self._context = context
+        return self._context
+
+    def _drop_context(self) -> None:
+        if self._context is not None:
+            scard.SCardReleaseContext(self._context)
+        self._context = None
+        self._resolved = None
+        self._known_state = scard.SCARD_STATE_UNAWARE
+
+    def _resolve(self, context: int) -> str | None:
+        hresult, readers = scard.SCardListReaders(context, [])
+        if hresult in _LOST_CONTEXT:
+            self._drop_context()
+            return None
+        if hresult != scard.SCARD_S_SUCCESS:
+            return None
+        for reader in readers:
+            if reader == self.name:
+                return reader
+        return next((r for r in readers if r.startswith(self.name)), None)
+
+    def wait_for_change(self, timeout: float) -> ReaderStatus:
+        context = self._ensure_context()
+        if context is None:  # pcscd is not running: try again after the timeout
+            time.sleep(timeout)
+            return ReaderStatus.NO_READER
+        reader = self._resolve(context)
+        if reader != self._resolved:
+            self._resolved = reader
+            self._known_state = scard.SCARD_STATE_UNAWARE
+        if reader is None:
+            self._wait_for_readers(timeout)
+            return ReaderStatus.NO_READER
+        hresult, states = scard.SCardGetStatusChange(
+            context, int(timeout * 1000), [(reader, self._known_state)]
+        )
+        if hresult in _LOST_CONTEXT:
+            self._drop_context()
+            return ReaderStatus.NO_READER
+        if hresult == scard.SCARD_E_TIMEOUT:
+            return self._status_from(self._known_state)
+        if hresult != scard.SCARD_S_SUCCESS:
+            self._resolved = None
+            return ReaderStatus.NO_READER
+        _, event_state, _ = states[0]
+        self._known_state = event_state & ~scard.SCARD_STATE_CHANGED
+        return self._status_from(self._known_state)
+
+    def _wait_for_readers(self, timeout: float) -> None:
+        """Sleep until a reader appears (pcsc-lite's PnP notification) or the timeout."""
+        context = self._context
+        if context is None:
+            time.sleep(timeout)
+            return
+        hresult, _ = scard.SCardGetStatusChange(
+            context, int(timeout * 1000), [(PNP_NOTIFICATION, scard.SCARD_STATE_UNAWARE)]
+        )
+        if hresult in _LOST_CONTEXT:
+            self._drop_context()
+        elif hresult not in (scard.SCARD_S_SUCCESS, scard.SCARD_E_TIMEOUT):
+            time.sleep(timeout)
+
+    @staticmethod
+    def _status_from(state: int) -> ReaderStatus:
+        if state & (scard.SCARD_STATE_UNAVAILABLE | scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE):
+            return ReaderStatus.NO_READER
+        if state & scard.SCARD_STATE_PRESENT:
+            return ReaderStatus.CARD_PRESENT
+        if state & scard.SCARD_STATE_EMPTY:
+            return ReaderStatus.EMPTY
+        return ReaderStatus.NO_READER
+
+    def connect(self) -> SmartCardConnection:
+        context = self._ensure_context()
+        if context is None:
+            raise ReaderUnavailableError("pcscd is not running")
+        reader = self._resolved or self._resolve(context)
+        if reader is None:
+            raise ReaderUnavailableError(f"no reader named {self.name!r}")
+        hresult, hcard, protocol = scard.SCardConnect(
+            context, reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+        )
+        if hresult != scard.SCARD_S_SUCCESS:
+            if hresult in _LOST_CONTEXT:
+                self._drop_context()
+            raise _error(hresult, "connect")
+        return PcscConnection(hcard, protocol)
+
+    def close(self) -> None:
+        self._drop_context()
+
+
+def list_readers() -> list[str]:
+    """Reader names pcscd knows now (for the health page and install-day checks)."""
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        raise ReaderUnavailableError("pcscd is not running")
+    try:
+        hresult, readers = scard.SCardListReaders(context, [])
+        return list(readers) if hresult == scard.SCARD_S_SUCCESS else []
+    finally:
+        scard.SCardReleaseContext(context)
