@@ -122,9 +122,7 @@ class PcscReader(CardReader):
         if reader is None:
             self._wait_for_readers(timeout)
             return ReaderStatus.NO_READER
-        hresult, states = scard.SCardGetStatusChange(
-            context, int(timeout * 1000), [(reader, self._known_state)]
-        )
+        hresult, states = scard.SCardGetStatusChange(context, int(timeout * 1000), [(reader, self._known_state)])
         if hresult in _LOST_CONTEXT:
             self._drop_context()
             return ReaderStatus.NO_READER

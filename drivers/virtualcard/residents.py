@@ -85,9 +85,9 @@ def load_residents(path: str | Path = DEFAULT_RESIDENTS) -> dict[str, Resident]:
                 raise ResidentConfigError(f"{path}: resident.{key}.{name}: expected {expected.__name__}")
         if "birth_date" not in entry:
             raise ResidentConfigError(f"{path}: resident.{key}: missing 'birth_date'")
-        residents[key] = Resident(key=key, label=entry.get("label", key), **{
-            k: v for k, v in entry.items() if k != "label"
-        })
+        residents[key] = Resident(
+            key=key, label=entry.get("label", key), **{k: v for k, v in entry.items() if k != "label"}
+        )
     if not residents:
         raise ResidentConfigError(f"{path}: no [resident.NAME] tables")
     return residents

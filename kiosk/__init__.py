@@ -1,0 +1,61 @@
+"""Madoguchi Kiosk: register a My Number card as a health-insurance card at the counter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel, get_locale
+from flask_wtf.csrf import CSRFProtect
+
+from kiosk import config as kiosk_config
+
+__version__ = "0.1.0"
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("ja", "en")
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def create_app(settings: dict[str, Any] | None = None, config_path: str | None = None, reader=None) -> Flask:
+    """Build the kiosk app. ``settings`` override the config file (tests pass them here)."""
+    from kiosk.i18n import select_locale
+    from kiosk.services import build_terminal, instance_secret
+    from kiosk.views import demo, resident
+
+    values = kiosk_config.load(config_path, settings)
+    app = Flask(
+        __name__,
+        instance_path=values["instance_path"],
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        SECRET_KEY=values["secret_key"] or instance_secret(Path(app.instance_path), "secret.key").hex(),
+        KIOSK=values,
+        BABEL_DEFAULT_LOCALE=values["default_language"],
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "kiosk" / "translations"),
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # residents take their time; the token dies with the session
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    terminal, demo_cards = build_terminal(values, reader)
+    app.extensions["kiosk.terminal"] = terminal
+    app.extensions["kiosk.demo"] = demo_cards
+    app.register_blueprint(resident.bp)
+    if demo_cards is not None:
+        app.register_blueprint(demo.bp)
+
+    from kiosk.cli import register_app_commands
+
+    register_app_commands(app)
+    terminal.start()
+    return app

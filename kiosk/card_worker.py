@@ -1,0 +1,100 @@
+"""The one thread that owns the card reader.
+
+Web requests never touch the reader: they hand the worker a job, and the worker tells its
+listener about card insertions and removals. A pulled card makes the running job fail
+with CardRemovedError; a lost reader or pcscd is retried here without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from drivers.connection import CardError, SmartCardConnection
+from drivers.reader import CardReader, ReaderStatus
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], None]
+
+
+class CardListener(Protocol):
+    def on_reader_status(self, status: ReaderStatus) -> None: ...
+
+    def on_card_present(self, connection: SmartCardConnection | None, error: CardError | None) -> None: ...
+
+    def on_card_removed(self) -> None: ...
+
+    def on_tick(self) -> None: ...
+
+
+class CardWorker:
+    def __init__(self, reader: CardReader, listener: CardListener, poll_seconds: float = 0.25) -> None:
+        self.reader = reader
+        self.listener = listener
+        self.poll_seconds = poll_seconds
+        self.status = ReaderStatus.NO_READER
+        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="card-worker", daemon=True)
+        self._connection: SmartCardConnection | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.reader.close()
+
+    def submit(self, job: Job) -> None:
+        """Run ``job`` on the worker thread, soon (within one poll interval)."""
+        self._jobs.put(job)
+
+    def _run(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            try:
+                self._drain_jobs()
+                status = self.reader.wait_for_change(0 if not self._jobs.empty() else self.poll_seconds)
+                if status != self.status or first:
+                    self._changed(self.status, status)
+                    first = False
+                self.listener.on_tick()
+            except Exception:  # the worker must outlive any single failure
+                log.exception("card worker loop")
+                self._stop.wait(self.poll_seconds)
+
+    def _drain_jobs(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            job()
+
+    def _changed(self, old: ReaderStatus, new: ReaderStatus) -> None:
+        self.status = new
+        log.info("reader %s: %s -> %s", self.reader.name, old.value, new.value)
+        self.listener.on_reader_status(new)
+        if old == ReaderStatus.CARD_PRESENT:
+            self._disconnect()
+            self.listener.on_card_removed()
+        if new == ReaderStatus.CARD_PRESENT:
+            try:
+                self._connection = self.reader.connect()
+            except CardError as exc:
+                self.listener.on_card_present(None, exc)
+            else:
+                self.listener.on_card_present(self._connection, None)
+
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:  # the card is gone already; nothing to release
+                pass
+            self._connection = None

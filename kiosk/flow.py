@@ -1,0 +1,230 @@
+"""The resident flow as a plain state machine: no Flask, no card, no clock of its own.
+
+idle → consent → pin → registering → done, with `error` reachable from every step. A
+*session* runs from card insertion to its first outcome (done or error); it is summarised
+once for the statistics, without personal data.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Step(enum.StrEnum):
+    IDLE = "idle"
+    CONSENT = "consent"
+    PIN = "pin"
+    REGISTERING = "registering"
+    DONE = "done"
+    ERROR = "error"
+
+
+class Reason(enum.StrEnum):
+    """Why a session ended, or why the resident sees a notice. Each has its own message."""
+
+    REGISTERED = "registered"
+    ALREADY_REGISTERED = "already_registered"
+    WRONG_PIN = "wrong_pin"
+    ONE_TRY_LEFT = "one_try_left"
+    PIN_LOCKED = "pin_locked"
+    NO_PIN_SET = "no_pin_set"
+    CERT_EXPIRED = "cert_expired"
+    NOT_MY_NUMBER_CARD = "not_my_number_card"
+    CARD_UNREADABLE = "card_unreadable"
+    CARD_REMOVED = "card_removed"
+    READER_UNAVAILABLE = "reader_unavailable"
+    GATEWAY_UNAVAILABLE = "gateway_unavailable"
+    REGISTRATION_REFUSED = "registration_refused"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Outcome(enum.StrEnum):
+    REGISTERED = "registered"
+    ALREADY_REGISTERED = "already_registered"
+    DECLINED = "declined"
+    NOT_COMPLETED = "not_completed"
+
+
+class InvalidTransition(Exception):
+    """An action that the current step does not take (a double tap, a stale page)."""
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What the kiosk learns from the card before the PIN: nothing personal."""
+
+    tries_left: int | None  # None: no PIN set on this card
+    cert_expired: bool
+    new_card: bool
+    holder_key: str  # keyed hash of the certificate serial
+
+
+@dataclass
+class SessionSummary:
+    started_at: float
+    ended_at: float = 0.0
+    outcome: Outcome = Outcome.NOT_COMPLETED
+    reason: Reason | None = None
+    pin_attempts: int = 0
+    tries_left_at_start: int | None = None
+    new_card: bool | None = None
+    holder_key: str = ""
+    language: str = "ja"
+    assisted: bool = False
+    age_band: str | None = None
+
+
+@dataclass
+class Flow:
+    step: Step = Step.IDLE
+    reason: Reason | None = None  # the error shown, or the notice on the PIN screen
+    tries_left: int | None = None
+    busy: bool = False  # reading the card after insertion
+    card_present: bool = False
+    version: int = 0
+    entered_at: float = 0.0
+    language: str = "ja"
+    session: SessionSummary | None = None
+    _finished: list[SessionSummary] = field(default_factory=list)
+
+    # -- helpers -------------------------------------------------------------------
+    def _go(self, step: Step, now: float, reason: Reason | None = None) -> None:
+        self.step, self.reason, self.entered_at = step, reason, now
+        self.version += 1
+
+    def _require(self, *steps: Step) -> None:
+        if self.step not in steps:
+            raise InvalidTransition(f"not allowed at step {self.step.value}")
+
+    def _finish(self, now: float, outcome: Outcome, reason: Reason) -> None:
+        if self.session is not None:
+            self.session.ended_at = now
+            self.session.outcome = outcome
+            self.session.reason = reason
+            self.session.language = self.language
+            self._finished.append(self.session)
+            self.session = None
+
+    def _fail(self, reason: Reason, now: float) -> None:
+        outcome = Outcome.DECLINED if reason == Reason.DECLINED else Outcome.NOT_COMPLETED
+        self._finish(now, outcome, reason)
+        self.busy = False
+        self._go(Step.ERROR, now, reason)
+
+    def take_finished(self) -> list[SessionSummary]:
+        """Sessions that reached an outcome since the last call (for the statistics)."""
+        done, self._finished = self._finished, []
+        return done
+
+    # -- card events -----------------------------------------------------------------
+    def card_inserted(self, now: float) -> None:
+        self.card_present = True
+        if self.step == Step.ERROR and self.reason == Reason.CARD_REMOVED:
+            self._reset(now)  # the card is back: start again rather than keep the old error
+        if self.step != Step.IDLE:
+            return  # a card put back on an error or done screen waits for that screen to end
+        self.session = SessionSummary(started_at=now, language=self.language)
+        self.busy = True
+        self.version += 1
+
+    def card_read(self, facts: CardFacts, now: float) -> None:
+        if self.session is None or not self.busy:
+            return
+        self.busy = False
+        s = self.session
+        s.tries_left_at_start, s.new_card, s.holder_key = facts.tries_left, facts.new_card, facts.holder_key
+        self.tries_left = facts.tries_left
+        # An expired certificate is renewed at the counter, where the PIN is set again: say
+        # that first, whatever the tries left.
+        if facts.cert_expired:
+            self._fail(Reason.CERT_EXPIRED, now)
+        elif facts.tries_left is None:
+            self._fail(Reason.NO_PIN_SET, now)
+        elif facts.tries_left == 0:
+            self._fail(Reason.PIN_LOCKED, now)
+        elif facts.tries_left == 1:
+            self._fail(Reason.ONE_TRY_LEFT, now)
+        else:
+            self._go(Step.CONSENT, now)
+
+    def card_failed(self, reason: Reason, now: float) -> None:
+        """The card could not be used (at insertion or during a step)."""
+        if self.session is None and self.step in (Step.DONE, Step.ERROR):
+            return
+        if self.session is None:
+            self.session = SessionSummary(started_at=now, language=self.language)
+        self._fail(reason, now)
+
+    def card_removed(self, now: float) -> None:
+        self.card_present = False
+        if self.step in (Step.DONE, Step.ERROR) and self.reason != Reason.CARD_REMOVED:
+            self._reset(now)  # 'please take your card' was answered
+        elif self.step == Step.IDLE:
+            if self.session is not None:
+                self._finish(now, Outcome.NOT_COMPLETED, Reason.CARD_REMOVED)
+            self.busy = False
+            self.version += 1
+        elif self.step != Step.ERROR:
+            self._fail(Reason.CARD_REMOVED, now)
+
+    # -- resident actions ------------------------------------------------------------
+    def agree(self, now: float) -> None:
+        self._require(Step.CONSENT)
+        self._go(Step.PIN, now)
+
+    def decline(self, now: float) -> None:
+        self._require(Step.CONSENT)
+        self._fail(Reason.DECLINED, now)
+
+    def cancel(self, now: float) -> None:
+        self._require(Step.CONSENT, Step.PIN)
+        self._fail(Reason.CANCELLED, now)
+
+    def pin_submitted(self, now: float) -> None:
+        """The PIN goes to the card; only from the PIN step, so a double tap sends it once."""
+        self._require(Step.PIN)
+        if self.tries_left is None or self.tries_left < 2:
+            raise InvalidTransition("no PIN entry with fewer than 2 tries left")
+        assert self.session is not None
+        self.session.pin_attempts += 1
+        self._go(Step.REGISTERING, now)
+
+    def acknowledge(self, now: float) -> None:
+        """'Back to start' on an error whose card is already gone."""
+        self._require(Step.ERROR, Step.DONE)
+        if self.card_present:
+            raise InvalidTransition("the card is still in the reader")
+        self._reset(now)
+
+    # -- outcomes ----------------------------------------------------------------------
+    def pin_rejected(self, tries_left: int, now: float) -> None:
+        self._require(Step.REGISTERING)
+        self.tries_left = tries_left
+        if tries_left == 0:
+            self._fail(Reason.PIN_LOCKED, now)
+        elif tries_left == 1:
+            # One wrong try more would lock the card: stop and hand over to the helper.
+            self._fail(Reason.ONE_TRY_LEFT, now)
+        else:
+            self._go(Step.PIN, now, Reason.WRONG_PIN)
+
+    def registered(self, already: bool, now: float) -> None:
+        self._require(Step.REGISTERING)
+        self.tries_left = 3
+        reason = Reason.ALREADY_REGISTERED if already else Reason.REGISTERED
+        self._finish(now, Outcome.ALREADY_REGISTERED if already else Outcome.REGISTERED, reason)
+        self._go(Step.DONE, now, reason)
+
+    def tick(self, now: float, error_return_seconds: float) -> None:
+        """Leave an error screen whose card is gone after a while, for the next resident."""
+        if self.step == Step.ERROR and not self.card_present and now - self.entered_at >= error_return_seconds:
+            self._reset(now)
+
+    def _reset(self, now: float) -> None:
+        self.tries_left = None
+        self.busy = False
+        self.session = None
+        self.language = "ja"
+        self._go(Step.IDLE, now)

@@ -1,0 +1,17 @@
+"""Which language a page is in: the resident's choice on this terminal, else the default."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+
+def select_locale() -> str:
+    from kiosk import LANGUAGES
+
+    chosen = request.args.get("lang") if request else None
+    if chosen in LANGUAGES:
+        return chosen
+    terminal = current_app.extensions.get("kiosk.terminal")
+    if terminal is not None and request and request.blueprint == "resident":
+        return terminal.flow.language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

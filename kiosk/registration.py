@@ -1,0 +1,107 @@
+"""What the kiosk does with a card, step by step, in domain terms (no Flask, no threads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from drivers.connection import CardError, CardRemovedError, ReaderUnavailableError
+from drivers.mynumber import (
+    CardDataError,
+    JpkiSession,
+    NoPinSetError,
+    NotMyNumberCardError,
+    PinLockedError,
+    digest_info_sha256,
+)
+from kiosk.flow import CardFacts, Reason
+from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationResult
+
+
+@dataclass
+class CardInHand:
+    """The open session with the card now in the reader, and its certificate (never stored)."""
+
+    session: JpkiSession
+    certificate: bytes
+    facts: CardFacts
+
+
+class TriesChangedError(CardError):
+    """The counter is not what the resident was shown: never VERIFY on stale information."""
+
+    def __init__(self, tries_left: int) -> None:
+        super().__init__(f"tries left changed to {tries_left}")
+        self.tries_left = tries_left
+
+
+def holder_key(certificate: x509.Certificate, installation_key: bytes) -> str:
+    """A pseudonym for repeat-visit counting: keyed hash of issuer and serial, per installation."""
+    material = certificate.issuer.public_bytes() + certificate.serial_number.to_bytes(20, "big")
+    return hmac.new(installation_key, material, "sha256").hexdigest()[:32]
+
+
+def inspect_card(
+    session: JpkiSession, installation_key: bytes, new_card_days: int, today: dt.datetime | None = None
+) -> CardInHand:
+    """Read what is free to read: the certificate and the tries left. No PIN is sent."""
+    der = session.read_auth_certificate()
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise CardDataError("the authentication certificate is not X.509") from exc
+    try:
+        tries: int | None = session.tries_left()
+    except NoPinSetError:
+        tries = None
+    now = today or dt.datetime.now(dt.UTC)
+    facts = CardFacts(
+        tries_left=tries,
+        cert_expired=not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc,
+        new_card=now - cert.not_valid_before_utc <= dt.timedelta(days=new_card_days),
+        holder_key=holder_key(cert, installation_key),
+    )
+    return CardInHand(session, der, facts)
+
+
+def prove_and_register(
+    card: CardInHand,
+    pin: bytearray,
+    tries_shown: int,
+    gateway: RegistrationGateway,
+    consent_version: str,
+    terminal_id: str,
+) -> RegistrationResult:
+    """Verify the PIN (only if the counter still says what the screen said), then sign the
+    gateway's nonce with the card and register. Raises WrongPinError, PinLockedError,
+    TriesChangedError, GatewayUnavailableError or a card error."""
+    try:
+        tries = card.session.tries_left()
+        if tries != tries_shown:
+            raise TriesChangedError(tries)
+        card.session.verify_pin(pin)
+    finally:
+        pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card has it
+    challenge = gateway.challenge()
+    signature = card.session.sign(digest_info_sha256(challenge.nonce))
+    return gateway.register(card.certificate, signature, challenge.nonce, consent_version, terminal_id)
+
+
+def reason_for(exc: BaseException) -> Reason:
+    """The one place where card and gateway errors become what the resident is told."""
+    if isinstance(exc, CardRemovedError):
+        return Reason.CARD_REMOVED
+    if isinstance(exc, ReaderUnavailableError):
+        return Reason.READER_UNAVAILABLE
+    if isinstance(exc, NotMyNumberCardError):
+        return Reason.NOT_MY_NUMBER_CARD
+    if isinstance(exc, PinLockedError):
+        return Reason.PIN_LOCKED
+    if isinstance(exc, NoPinSetError):
+        return Reason.NO_PIN_SET
+    if isinstance(exc, GatewayUnavailableError):
+        return Reason.GATEWAY_UNAVAILABLE
+    return Reason.CARD_UNREADABLE

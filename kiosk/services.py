@@ -1,0 +1,76 @@
+"""Builds the terminal's parts from validated settings (reader, gateway, stores, keys)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drivers.reader import CardReader
+from drivers.virtualcard.inprocess import VirtualReader
+from drivers.virtualcard.pki import TestPki
+from drivers.virtualcard.residents import Resident, load_residents
+from kiosk.gateway import SimulatedGateway, load_ca_certificates
+from kiosk.stats import StatsStore
+from kiosk.terminal import Terminal, TerminalSettings
+
+
+@dataclass
+class DemoCards:
+    """Demo mode: the in-process reader and the residents whose cards it can hold."""
+
+    reader: VirtualReader
+    residents: dict[str, Resident]
+    pki: TestPki
+    current: str | None = None
+
+    def insert(self, key: str) -> None:
+        self.reader.insert(self.residents[key].make_card(self.pki))
+        self.current = key
+
+    def remove(self) -> None:
+        self.reader.remove()
+        self.current = None
+
+
+def instance_secret(instance: Path, name: str, size: int = 32) -> bytes:
+    """A per-installation random secret kept in the instance folder (created once, 0600)."""
+    path = instance / name
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(secrets.token_bytes(size))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return path.read_bytes()
+
+
+def build_terminal(settings: dict[str, Any], reader: CardReader | None = None) -> tuple[Terminal, DemoCards | None]:
+    instance = Path(settings["instance_path"])
+    instance.mkdir(parents=True, exist_ok=True)
+    pki = TestPki(instance / "virtualcard")
+    ca_paths = settings["ca_certs"] or [str(pki.ca_path)]
+    gateway = SimulatedGateway(instance / "gateway.sqlite3", load_ca_certificates(ca_paths))
+    demo = None
+    if reader is None:
+        if settings["demo"]:
+            reader = VirtualReader()
+            demo = DemoCards(reader, load_residents(settings["residents_file"]), pki)
+        else:
+            from drivers.pcsc import PcscReader  # pyscard only where a real reader is used
+
+            reader = PcscReader(settings["reader"])
+    terminal = Terminal(
+        reader=reader,
+        gateway=gateway,
+        stats=StatsStore(instance / "stats.sqlite3"),
+        settings=TerminalSettings(
+            terminal_id=settings["terminal_id"],
+            venue=settings["venue"],
+            consent_version=settings["consent_version"],
+            new_card_window_days=settings["new_card_window_days"],
+            error_return_seconds=settings["error_return_seconds"],
+            installation_key=instance_secret(instance, "installation.key"),
+        ),
+    )
+    return terminal, demo

@@ -1,0 +1,67 @@
+// Madoguchi Kiosk resident page: follow the card (long polling), run the PIN keypad.
+// No inline script anywhere (CSP), no framework: the server renders every step.
+"use strict";
+
+(function () {
+  const main = document.querySelector("main[data-step]");
+  if (!main) return;
+  const version = Number(main.dataset.version);
+
+  // Follow the terminal: when the step changes (card inserted, removed, result), reload.
+  async function follow() {
+    for (;;) {
+      try {
+        const res = await fetch("state?since=" + version, { cache: "no-store" });
+        if (res.ok) {
+          const state = await res.json();
+          if (state.version !== version) { window.location.replace(window.location.pathname); return; }
+        } else {
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      } catch (e) {
+        await new Promise((r) => setTimeout(r, 1000)); // server restarting: keep trying
+      }
+    }
+  }
+  follow();
+
+  // Help dialog, from every screen.
+  const dialog = document.getElementById("help-dialog");
+  document.querySelectorAll('[data-action="help"]').forEach((b) =>
+    b.addEventListener("click", () => dialog && dialog.showModal()));
+
+  // Any form: one submission only (a double tap must not send twice).
+  document.querySelectorAll("form").forEach((form) =>
+    form.addEventListener("submit", (ev) => {
+      if (form.dataset.sent) { ev.preventDefault(); return; }
+      form.dataset.sent = "1";
+    }));
+
+  // PIN keypad. Digits stay in this page only until OK is pressed; never shown.
+  const pinForm = document.getElementById("pin-form");
+  if (!pinForm) return;
+  const value = document.getElementById("pin-value");
+  const slots = pinForm.querySelectorAll(".pin-display .slot");
+  const submit = pinForm.querySelector('[data-action="submit"]');
+  let digits = "";
+  let lastKey = null;
+  let lastTime = 0;
+  const DOUBLE_TAP_MS = 250; // a shaky double tap is one press; a deliberate "1 1" is slower
+
+  function render() {
+    slots.forEach((s, i) => s.classList.toggle("filled", i < digits.length));
+    value.value = digits;
+    submit.disabled = digits.length !== 4;
+  }
+  pinForm.querySelectorAll("[data-key]").forEach((key) =>
+    key.addEventListener("click", () => {
+      const now = performance.now();
+      if (key === lastKey && now - lastTime < DOUBLE_TAP_MS) return;
+      lastKey = key; lastTime = now;
+      if (digits.length < 4) { digits += key.dataset.key; render(); }
+    }));
+  pinForm.querySelector('[data-action="clear"]').addEventListener("click", () => { digits = ""; render(); });
+  pinForm.querySelector('[data-action="delete"]').addEventListener("click", () => { digits = digits.slice(0, -1); render(); });
+  pinForm.addEventListener("submit", () => { submit.disabled = true; });
+  render();
+})();
