@@ -79,7 +79,7 @@ def card() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config naming instance_path.")
 def emulate(resident: str, vpcd: str, config_path: str | None) -> None:
     """Put a resident's virtual card into pcscd's vpcd reader until interrupted."""
-    from drivers.virtualcard.pki import TestPki
+    from drivers.virtualcard.pki import VirtualPki
     from drivers.virtualcard.residents import load_residents
     from drivers.virtualcard.vpcd import VpcdBridge
 
@@ -93,7 +93,7 @@ def emulate(resident: str, vpcd: str, config_path: str | None) -> None:
     host, _, port = vpcd.rpartition(":")
     if not host or not port.isdigit():
         _fail("--vpcd takes HOST:PORT")
-    pki = TestPki(Path(settings["instance_path"]) / "virtualcard")
+    pki = VirtualPki(Path(settings["instance_path"]) / "virtualcard")
     bridge = VpcdBridge(residents[resident].make_card(pki), host, int(port))
     deadline = time.monotonic() + 10
     while True:

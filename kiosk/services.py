@@ -9,7 +9,7 @@ from typing import Any
 
 from drivers.reader import CardReader
 from drivers.virtualcard.inprocess import VirtualReader
-from drivers.virtualcard.pki import TestPki
+from drivers.virtualcard.pki import VirtualPki
 from drivers.virtualcard.residents import Resident, load_residents
 from kiosk.gateway import SimulatedGateway, load_ca_certificates
 from kiosk.stats import StatsStore
@@ -22,7 +22,7 @@ class DemoCards:
 
     reader: VirtualReader
     residents: dict[str, Resident]
-    pki: TestPki
+    pki: VirtualPki
     current: str | None = None
 
     def insert(self, key: str) -> None:
@@ -48,7 +48,7 @@ def instance_secret(instance: Path, name: str, size: int = 32) -> bytes:
 def build_terminal(settings: dict[str, Any], reader: CardReader | None = None) -> tuple[Terminal, DemoCards | None]:
     instance = Path(settings["instance_path"])
     instance.mkdir(parents=True, exist_ok=True)
-    pki = TestPki(instance / "virtualcard")
+    pki = VirtualPki(instance / "virtualcard")
     ca_paths = settings["ca_certs"] or [str(pki.ca_path)]
     gateway = SimulatedGateway(instance / "gateway.sqlite3", load_ca_certificates(ca_paths))
     demo = None

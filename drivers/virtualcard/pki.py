@@ -56,7 +56,7 @@ def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     return key
 
 
-class TestPki:
+class VirtualPki:
     """The test CA in ``directory`` (created on first use) and what it issues."""
 
     def __init__(self, directory: str | Path) -> None:

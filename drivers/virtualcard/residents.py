@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drivers.virtualcard.card import CardProfile, VirtualMyNumberCard
-from drivers.virtualcard.pki import TestPki
+from drivers.virtualcard.pki import VirtualPki
 
 DEFAULT_RESIDENTS = Path(__file__).resolve().parents[2] / "config" / "residents.toml"
 
@@ -32,7 +32,7 @@ class Resident:
     face_auth_only: bool = False
     my_number_card: bool = True  # False: a card of another kind (a bank or clinic card)
 
-    def make_card(self, pki: TestPki, quirks: frozenset[str] = frozenset()) -> VirtualMyNumberCard:
+    def make_card(self, pki: VirtualPki, quirks: frozenset[str] = frozenset()) -> VirtualMyNumberCard:
         if not self.my_number_card:
             return OtherCard()  # type: ignore[return-value]
         credentials = pki.credentials(self.key, self.cert_issued_days_ago, self.cert_valid_days)

@@ -1,0 +1,122 @@
+"""Fixtures that build the world: a test CA, demo residents, a kiosk app, a real pcscd."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.virtualcard.pki import VirtualPki
+from drivers.virtualcard.residents import load_residents
+from tests.pcsc_harness import PcscDaemon
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def pki_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pki")
+
+
+@pytest.fixture(scope="session")
+def pki(pki_dir) -> VirtualPki:
+    return VirtualPki(pki_dir)
+
+
+@pytest.fixture(scope="session")
+def residents():
+    return load_residents()
+
+
+@pytest.fixture
+def make_card(pki, residents):
+    def make(key: str, quirks: frozenset[str] = frozenset()):
+        return residents[key].make_card(pki, quirks)
+
+    return make
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def instance(tmp_path, pki_dir) -> Path:
+    """An instance folder whose virtual-card CA is the session's test CA (keys made once)."""
+    path = tmp_path / "instance"
+    (path).mkdir()
+    (path / "virtualcard").symlink_to(pki_dir, target_is_directory=True)
+    return path
+
+
+@pytest.fixture
+def app(instance):
+    from kiosk import create_app
+
+    app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "test", "error_return_seconds": 2})
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["kiosk.terminal"].stop()
+
+
+@pytest.fixture
+def client(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app.test_client()
+
+
+@pytest.fixture
+def terminal(app):
+    return app.extensions["kiosk.terminal"]
+
+
+@pytest.fixture
+def demo(app):
+    return app.extensions["kiosk.demo"]
+
+
+@pytest.fixture(scope="session")
+def pcscd() -> Iterator[PcscDaemon]:
+    daemon = PcscDaemon().start()
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def vpcd_card(pcscd, make_card):
+    """Insert a resident's virtual card into pcscd's vpcd reader; removed at the end."""
+    from drivers.virtualcard.vpcd import VpcdBridge
+
+    bridges: list[VpcdBridge] = []
+
+    def insert(key: str, quirks: frozenset[str] = frozenset()) -> VpcdBridge:
+        bridge = VpcdBridge(make_card(key, quirks), "127.0.0.1", pcscd.port).start()
+        bridges.append(bridge)
+        return bridge
+
+    yield insert
+    for bridge in bridges:
+        bridge.stop()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by waitress on a loopback port, as `kiosk demo` serves it."""
+    import waitress
+
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)

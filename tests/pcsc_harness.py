@@ -1,0 +1,99 @@
+"""Start a real pcscd with vsmartcard's vpcd on a free loopback port, and stop it by PID."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+READER = "Virtual PCD 00 00"
+
+
+def _free_port_pair() -> int:
+    """A port P with P+1 also free: vpcd opens one slot per port (00 00 and 00 01)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port >= 65535:
+            continue
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("0.0.0.0", port))
+                b.bind(("0.0.0.0", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair for vpcd")
+
+
+def running_pcscd() -> list[int]:
+    out = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+class PcscDaemon:
+    """One pcscd in the foreground whose only reader driver is vpcd on ``self.port``."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.confdir = Path(tempfile.mkdtemp(prefix="kiosk-readerconf-"))
+        self.log = self.confdir / "pcscd.log"
+
+    def start(self, port: int | None = None) -> PcscDaemon:
+        if not Path(VPCD_DRIVER).exists() or shutil.which("pcscd") is None:
+            raise RuntimeError("pcscd and vsmartcard-vpcd are not installed (see README: the test command)")
+        others = running_pcscd()
+        if others:
+            raise RuntimeError(f"another pcscd is running (PID {others}); stop it before the PC/SC tests")
+        self.port = port or _free_port_pair()
+        (self.confdir / "vpcd").write_text(
+            f'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x{self.port:X}\n'
+            f"LIBPATH {VPCD_DRIVER}\nCHANNELID 0x{self.port:X}\n"
+        )
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                ["pcscd", "--foreground", "--config", str(self.confdir)], stdout=log, stderr=subprocess.STDOUT
+            )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 15.0) -> None:
+        from drivers.pcsc import list_readers
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"pcscd exited: {self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                if READER in list_readers():
+                    return
+            except Exception:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"pcscd did not list {READER!r} within {timeout}s")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        pid = self.proc.pid
+        if self.proc.poll() is None:
+            os.kill(pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self) -> None:
+        port = self.port
+        self.stop()
+        self.start(port)

@@ -1,0 +1,125 @@
+"""The resident flow as a state machine: no browser, no card, no clock."""
+
+import pytest
+
+from kiosk.flow import CardFacts, Flow, InvalidTransition, Outcome, Reason, Step
+
+
+def facts(tries=3, expired=False, new=True):
+    return CardFacts(tries_left=tries, cert_expired=expired, new_card=new, holder_key="k")
+
+
+def at_pin(tries=3) -> Flow:
+    f = Flow()
+    f.card_inserted(0)
+    f.card_read(facts(tries), 1)
+    f.agree(2)
+    return f
+
+
+def test_happy_path_records_one_session():
+    f = at_pin()
+    assert f.step == Step.PIN and f.tries_left == 3
+    f.pin_submitted(3)
+    assert f.step == Step.REGISTERING
+    f.registered(already=False, now=10)
+    assert f.step == Step.DONE
+    (summary,) = f.take_finished()
+    assert summary.outcome == Outcome.REGISTERED
+    assert summary.pin_attempts == 1 and summary.tries_left_at_start == 3
+    assert summary.ended_at - summary.started_at == 10
+    f.card_removed(11)
+    assert f.step == Step.IDLE and f.take_finished() == []
+
+
+def test_wrong_pin_returns_to_pin_with_tries_shown():
+    f = at_pin()
+    f.pin_submitted(3)
+    f.pin_rejected(2, 4)
+    assert (f.step, f.reason, f.tries_left) == (Step.PIN, Reason.WRONG_PIN, 2)
+    assert f.take_finished() == []  # the session goes on
+
+
+def test_wrong_pin_leaving_one_try_stops_pin_entry():
+    f = at_pin(tries=2)
+    f.pin_submitted(3)
+    f.pin_rejected(1, 4)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.ONE_TRY_LEFT)
+    with pytest.raises(InvalidTransition):
+        f.pin_submitted(5)
+
+
+@pytest.mark.parametrize(
+    "card, reason",
+    [
+        (facts(tries=1), Reason.ONE_TRY_LEFT),
+        (facts(tries=0), Reason.PIN_LOCKED),
+        (facts(tries=None), Reason.NO_PIN_SET),
+        (facts(tries=0, expired=True), Reason.CERT_EXPIRED),
+    ],
+)
+def test_cards_that_must_not_reach_the_keypad(card, reason):
+    f = Flow()
+    f.card_inserted(0)
+    f.card_read(card, 1)
+    assert (f.step, f.reason) == (Step.ERROR, reason)
+    (summary,) = f.take_finished()
+    assert summary.reason == reason and summary.pin_attempts == 0
+
+
+def test_double_submit_sends_the_pin_once():
+    f = at_pin()
+    f.pin_submitted(3)
+    with pytest.raises(InvalidTransition):
+        f.pin_submitted(3)
+    assert f.session.pin_attempts == 1
+
+
+def test_card_removed_mid_flow_then_back_to_idle_after_a_while():
+    f = at_pin()
+    f.card_removed(5)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.CARD_REMOVED)
+    (summary,) = f.take_finished()
+    assert summary.outcome == Outcome.NOT_COMPLETED
+    f.tick(10, error_return_seconds=20)
+    assert f.step == Step.ERROR
+    f.tick(26, error_return_seconds=20)
+    assert f.step == Step.IDLE
+
+
+def test_card_put_back_on_removed_screen_starts_again():
+    f = at_pin()
+    f.card_removed(5)
+    f.card_inserted(6)
+    assert f.step == Step.IDLE and f.busy
+
+
+def test_decline_is_recorded_as_declined():
+    f = Flow()
+    f.card_inserted(0)
+    f.card_read(facts(), 1)
+    f.decline(2)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.DECLINED)
+    assert f.take_finished()[0].outcome == Outcome.DECLINED
+
+
+def test_error_screen_waits_for_the_card_then_resets():
+    f = Flow()
+    f.card_inserted(0)
+    f.card_read(facts(tries=0), 1)
+    with pytest.raises(InvalidTransition):
+        f.acknowledge(2)  # card still in: the screen asks to take it
+    f.card_removed(3)
+    assert f.step == Step.IDLE
+
+
+def test_every_change_bumps_the_version():
+    f = Flow()
+    seen = [f.version]
+    f.card_inserted(0)
+    seen.append(f.version)
+    f.card_read(facts(), 1)
+    seen.append(f.version)
+    f.agree(2)
+    seen.append(f.version)
+    assert seen == sorted(set(seen))
