@@ -100,6 +100,7 @@ def vpcd_card(pcscd, make_card):
     bridges: list[VpcdBridge] = []
 
     def insert(key: str, quirks: frozenset[str] = frozenset()) -> VpcdBridge:
+        pcscd.wait_reader_empty()  # pcscd notices a removal a few hundred ms late
         bridge = VpcdBridge(make_card(key, quirks), "127.0.0.1", pcscd.port).start()
         bridges.append(bridge)
         return bridge

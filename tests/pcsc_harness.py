@@ -80,6 +80,20 @@ class PcscDaemon:
             time.sleep(0.1)
         raise RuntimeError(f"pcscd did not list {READER!r} within {timeout}s")
 
+    def wait_reader_empty(self, timeout: float = 10.0) -> None:
+        from drivers.pcsc import PcscReader
+        from drivers.reader import ReaderStatus
+
+        reader = PcscReader(READER)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if reader.wait_for_change(0.2) == ReaderStatus.EMPTY:
+                    return
+            raise RuntimeError(f"{READER} did not become empty")
+        finally:
+            reader.close()
+
     def stop(self) -> None:
         if self.proc is None:
             return
