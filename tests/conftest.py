@@ -114,10 +114,20 @@ def vpcd_card(pcscd, make_card):
 def live_server(app):
     """The app served by waitress on a loopback port, as `kiosk demo` serves it."""
     import waitress
+    from waitress import wasyncore
 
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopped = threading.Event()
+
+    def run() -> None:
+        # waitress has no stop(): turn its loop by hand so the test can end it cleanly.
+        while not stopped.is_set():
+            wasyncore.loop(timeout=0.1, map=server._map, count=1)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    stopped.set()
     thread.join(timeout=5)
+    server.close()
+    server.task_dispatcher.shutdown(timeout=1)

@@ -55,7 +55,8 @@ def test_tampered_signature_and_foreign_ca_refused(tmp_path, pki, make_card):
     nonce = foreign.challenge().nonce
     cert, sig = proof(make_card, "hanako", nonce)
     assert foreign.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.SIGNATURE_INVALID
-    assert other.ca_cert.public_bytes(serialization.Encoding.DER) != pki.ca_cert.public_bytes(serialization.Encoding.DER)
+    der = serialization.Encoding.DER
+    assert other.ca_cert.public_bytes(der) != pki.ca_cert.public_bytes(der)
 
 
 def test_expired_certificate_refused(tmp_path, pki, make_card):

@@ -55,7 +55,8 @@ def test_cli_export_writes_csv_that_excel_opens(client, demo, terminal, instance
     config = tmp_path / "kiosk.toml"
     config.write_text(f'demo = true\ninstance_path = "{instance}"\n')
     result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "stats", "export", "--format", "csv", "--out", str(out), "--config", str(config)],
+        [sys.executable, "-m", "kiosk", "stats", "export", "--format", "csv"]
+        + ["--out", str(out), "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -41,8 +41,8 @@
   const pinForm = document.getElementById("pin-form");
   if (!pinForm) return;
   const value = document.getElementById("pin-value");
-  const slots = pinForm.querySelectorAll(".pin-display .slot");
-  const submit = pinForm.querySelector('[data-action="submit"]');
+  const slots = document.querySelectorAll(".pin-display .slot");
+  const submit = document.querySelector('[data-action="submit"]');
   let digits = "";
   let lastKey = null;
   let lastTime = 0;

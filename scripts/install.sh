@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Madoguchi Kiosk needs on Debian 12, as root, into ./.venv:
+#   scripts/install.sh        what the kiosk needs (pcscd, fonts, the Python package)
+#   scripts/install.sh test   and what the test suite needs (vpcd, Chromium, OpenSC, pytest)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip)
+if [ "${1:-}" = "test" ]; then
+  packages+=(vsmartcard-vpcd chromium opensc)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A virtual environment: Debian 12's own Python refuses system-wide pip installs (PEP 668).
+[ -x .venv/bin/python ] || python3 -m venv .venv
+extra=""
+[ "${1:-}" = "test" ] && extra="[test]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"

@@ -1,0 +1,151 @@
+"""The resident's whole visit in real Chromium, on a 1280x800 touch screen.
+
+The card goes in and out through the demo panel in a second tab, as a trainer would do it.
+Screenshots of every step are kept in test-artifacts/ for review.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM):
+        raise RuntimeError(f"{CHROMIUM} is missing: run the README's test command, which installs it")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def screens(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, locale="ja-JP")
+    resident = context.new_page()
+    panel = context.new_page()
+    resident.goto(live_server + "/")
+    panel.goto(live_server + "/demo/")
+    yield resident, panel
+    context.close()
+
+
+def assert_fits_screen(page, selector: str) -> None:
+    """No scrolling on a kiosk: the control must be inside the 1280x800 screen."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800 and box["x"] + box["width"] <= 1280, box
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def at_step(page, step: str, timeout: float = 15_000):
+    page.wait_for_selector(f'main[data-step="{step}"][data-busy="false"]', timeout=timeout)
+
+
+def insert(panel, key: str) -> None:
+    panel.locator(f'[data-demo-insert="{key}"]').click()
+
+
+def remove(panel) -> None:
+    panel.locator('[data-demo="remove"]').click()
+
+
+def type_pin(page, digits: str) -> None:
+    # Clicks, not emulated taps: headless touch emulation costs ~1.5 s a tap here. The
+    # keypad's touch handling is covered by test_double_tap_enters_one_digit.
+    previous = None
+    for d in digits:
+        if d == previous:
+            time.sleep(0.3)  # a person's pace; faster repeats of one key count as one shaky tap
+        page.locator(f'[data-key="{d}"]').click()
+        previous = d
+
+
+def test_happy_path(screens, demo):
+    resident, panel = screens
+    # Hold the card's signature for a moment so the 'registering' screen can be photographed.
+    demo.reader.after_apdu = lambda n: time.sleep(2.0) if demo.reader.apdu_log[-1][1] == 0x2A else None
+    at_step(resident, "idle")
+    assert "マイナンバーカードを置いてください" in resident.inner_text("main")
+    shot(resident, "happy-1-idle")
+
+    insert(panel, "hanako")
+    at_step(resident, "consent")  # the page follows the card without a tap
+    shot(resident, "happy-2-consent")
+    resident.locator('[data-action="agree"]').tap()
+
+    at_step(resident, "pin")
+    submit = resident.locator('[data-action="submit"]')
+    assert "あと3回入力できます" in resident.inner_text("main")
+    type_pin(resident, "123")
+    assert submit.is_disabled()  # only 4 digits can be sent
+    type_pin(resident, "4")
+    assert resident.locator(".pin-display .slot.filled").count() == 4
+    assert "1234" not in resident.inner_text("main")  # masked
+    assert_fits_screen(resident, '[data-action="submit"]')
+    shot(resident, "happy-3-pin")
+    submit.tap()
+
+    at_step(resident, "registering")
+    shot(resident, "happy-4-registering")
+    at_step(resident, "done")
+    assert "カードをお取りください" in resident.inner_text("main")
+    shot(resident, "happy-5-done")
+
+    remove(panel)
+    at_step(resident, "idle")
+    shot(resident, "happy-6-idle-again")
+
+
+def test_wrong_pin_shows_tries_left(screens):
+    resident, panel = screens
+    at_step(resident, "idle")
+    insert(panel, "hanako")
+    at_step(resident, "consent")
+    resident.locator('[data-action="agree"]').tap()
+    at_step(resident, "pin")
+    type_pin(resident, "5678")
+    resident.locator('[data-action="submit"]').tap()
+    resident.wait_for_selector('main[data-reason="wrong_pin"]')
+    text = resident.inner_text("main")
+    assert "暗証番号がちがいます" in text and "あと2回入力できます" in text
+    assert resident.locator("[data-tries-left]").get_attribute("data-tries-left") == "2"
+    for control in ('[data-action="submit"]', '[data-key="0"]', '[data-action="cancel"]'):
+        assert_fits_screen(resident, control)
+    shot(resident, "wrong-pin")
+
+
+def test_double_tap_enters_one_digit(screens):
+    resident, panel = screens
+    at_step(resident, "idle")
+    insert(panel, "hanako")
+    at_step(resident, "consent")
+    resident.locator('[data-action="agree"]').tap()
+    at_step(resident, "pin")
+    # A shaky double tap: two activations of one key a few ms apart.
+    resident.locator('[data-key="7"]').evaluate("k => { k.click(); k.click(); }")
+    assert resident.locator(".pin-display .slot.filled").count() == 1
