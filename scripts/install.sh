@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip)
+# pyscard has no Linux wheel on PyPI: pip builds it against pcsc-lite's headers with swig.
+packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip python3-dev
+          libpcsclite-dev swig pkg-config gcc)
 if [ "${1:-}" = "test" ]; then
   packages+=(vsmartcard-vpcd chromium opensc)
 fi

@@ -1,0 +1,46 @@
+"""Config: one TOML file, validated at start, errors that name the key."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk import config
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "kiosk.example.toml"
+
+
+def test_example_config_is_valid_and_documents_every_key():
+    settings = config.load(EXAMPLE)
+    assert settings["reader"].startswith("SONY")
+    text = EXAMPLE.read_text()
+    for key in config.SCHEMA:
+        assert f"\n{key} = " in text, key
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ('reader = "x"\nreaderr = "y"\n', "unknown key 'readerr'"),
+        ('reader = "x"\nnew_card_window_days = "90"\n', "key 'new_card_window_days' must be a int"),
+        ('terminal_id = "t"\n', "key 'reader' is required"),
+        ('reader = "x"\nca_certs = [1]\n', "key 'ca_certs'"),
+        ("reader = \n", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path, toml, message):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(toml)
+    with pytest.raises(config.ConfigError, match=message):
+        config.load(path)
+
+
+def test_serve_with_bad_config_exits_nonzero_with_one_line(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('reader = "x"\nvenu = "typo"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "serve", "--config", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"kiosk: {path}: unknown key 'venu'"]

@@ -1,0 +1,58 @@
+"""Every resident-facing string is in the catalogs, translated into Japanese, and compiled."""
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "kiosk" / "translations"
+KEYWORDS = {"_": None, "_l": None, "lazy_gettext": None, "gettext": None, "ngettext": (1, 2)}
+
+
+def _source_msgids() -> set[str]:
+    found: set[str] = set()
+    for folder in ("kiosk", "templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder,
+            method_map=[("**.py", "python"), ("**.html", "jinja2")],
+            keywords=KEYWORDS,
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def _key(value):
+    # Plural messages carry tuples or lists of forms.
+    return value if isinstance(value, str) else tuple(value)
+
+
+def _catalog(lang: str):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=lang)
+
+
+def test_every_string_in_the_code_is_in_the_catalogs() -> None:
+    source = _source_msgids()
+    assert len(source) > 50, "extraction found too few strings: the keyword list is wrong"
+    for lang in ("ja", "en"):
+        catalog_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(lang) if m.id}
+        missing = sorted(source - catalog_ids)
+        assert not missing, f"{lang}: run pybabel extract/update (README): {missing[:5]}"
+
+
+def test_every_japanese_message_is_translated_and_not_fuzzy() -> None:
+    untranslated = [m.id for m in _catalog("ja") if m.id and (not m.string or m.fuzzy)]
+    assert not untranslated, untranslated[:5]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_compiled_catalog_matches_its_po_file(lang: str) -> None:
+    po = _catalog(lang)
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "rb") as f:
+        mo = read_mo(f)
+    expected = {_key(m.id): _key(m.string) for m in po if m.id and m.string and not m.fuzzy}
+    compiled = {_key(m.id): _key(m.string) for m in mo if m.id}
+    assert compiled == expected, f"{lang}: run pybabel compile -d kiosk/translations"
