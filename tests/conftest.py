@@ -103,6 +103,7 @@ def vpcd_card(pcscd, make_card):
         pcscd.wait_reader_empty()  # pcscd notices a removal a few hundred ms late
         bridge = VpcdBridge(make_card(key, quirks), "127.0.0.1", pcscd.port).start()
         bridges.append(bridge)
+        pcscd.wait_reader("card_present")  # so the caller's first command finds the card
         return bridge
 
     yield insert

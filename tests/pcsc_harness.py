@@ -80,7 +80,8 @@ class PcscDaemon:
             time.sleep(0.1)
         raise RuntimeError(f"pcscd did not list {READER!r} within {timeout}s")
 
-    def wait_reader_empty(self, timeout: float = 10.0) -> None:
+    def wait_reader(self, wanted: str, timeout: float = 10.0) -> None:
+        """Wait until pcscd reports the reader as ``wanted`` ('empty' or 'card_present')."""
         from drivers.pcsc import PcscReader
         from drivers.reader import ReaderStatus
 
@@ -88,11 +89,14 @@ class PcscDaemon:
         try:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                if reader.wait_for_change(0.2) == ReaderStatus.EMPTY:
+                if reader.wait_for_change(0.2) == ReaderStatus(wanted):
                     return
-            raise RuntimeError(f"{READER} did not become empty")
+            raise RuntimeError(f"{READER} did not become {wanted}")
         finally:
             reader.close()
+
+    def wait_reader_empty(self, timeout: float = 10.0) -> None:
+        self.wait_reader("empty", timeout)
 
     def stop(self) -> None:
         if self.proc is None:

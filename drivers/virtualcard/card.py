@@ -126,6 +126,11 @@ class VirtualMyNumberCard:
     def atr(self) -> bytes:
         return ATR
 
+    @property
+    def auth_certificate(self) -> bytes:
+        """The user-authentication certificate (DER), as EF 000A holds it."""
+        return self._apps[bytes(Aid.JPKI)].files[0x000A].data
+
     def tries_left(self, which: str = "auth") -> int:
         return self._pins[which].tries_left
 
