@@ -95,13 +95,24 @@ class _PinApplication:
         self._selected_ef: int | None = None
         self._verified = False
         self.protocol.select_application(self.aid)
+        self._app_selected = True
 
     def _select(self, fid: int) -> None:
         # Each SELECT is a round trip (tens of ms on a real reader): skip repeats.
+        if not self._app_selected:
+            self.protocol.select_application(self.aid)
+            self._app_selected = True
         if self._selected_ef != fid:
             self._selected_ef = None
             self.protocol.select_file(fid)
             self._selected_ef = fid
+
+    def forget_selection(self) -> None:
+        """Another application was selected on the same connection: select ours again
+        before the next command (lazily: no APDU if there is no next command)."""
+        self._selected_ef = None
+        self._app_selected = False
+        self._verified = False  # leaving an application clears its security status
 
     def tries_left(self) -> int:
         """Ask the PIN's retry counter without spending a try (VERIFY with no data)."""

@@ -23,6 +23,8 @@ SCHEMA: dict[str, tuple[type, Any]] = {
     "consent_version": (str, "2026-11"),
     "new_card_window_days": (int, 90),
     "error_return_seconds": (int, 20),
+    "card_reminder_seconds": (int, 15),
+    "age_source": (str, "card"),
     "demo": (bool, False),
     "residents_file": (str, str(PROJECT_ROOT / "config" / "residents.toml")),
     "secret_key": (str, ""),
@@ -46,6 +48,8 @@ def validate(values: dict[str, Any], source: str = "config") -> dict[str, Any]:
         settings[key] = value
     if not all(isinstance(p, str) for p in settings["ca_certs"]):
         raise ConfigError(f"{source}: key 'ca_certs' must be a list of file paths")
+    if settings["age_source"] not in ("card", "staff", "none"):
+        raise ConfigError(f"{source}: key 'age_source' must be \"card\", \"staff\" or \"none\"")
     if not settings["demo"] and not settings["reader"]:
         raise ConfigError(f"{source}: key 'reader' is required (the PC/SC reader name)")
     return settings

@@ -26,6 +26,7 @@ class Reason(enum.StrEnum):
     REGISTERED = "registered"
     ALREADY_REGISTERED = "already_registered"
     WRONG_PIN = "wrong_pin"
+    TRIES_CHANGED = "tries_changed"
     ONE_TRY_LEFT = "one_try_left"
     PIN_LOCKED = "pin_locked"
     NO_PIN_SET = "no_pin_set"
@@ -83,6 +84,8 @@ class Flow:
     tries_left: int | None = None
     busy: bool = False  # reading the card after insertion
     card_present: bool = False
+    reminding: bool = False  # the card was left on the reader after the end: remind louder
+    last_try_allowed: bool = False  # a helper allowed the resident's last PIN try
     version: int = 0
     entered_at: float = 0.0
     language: str = "ja"
@@ -106,6 +109,11 @@ class Flow:
             self.session.language = self.language
             self._finished.append(self.session)
             self.session = None
+
+    def _hold(self, reason: Reason, now: float) -> None:
+        """An error screen that a helper may still resolve: the session stays open."""
+        self.busy = False
+        self._go(Step.ERROR, now, reason)
 
     def _fail(self, reason: Reason, now: float) -> None:
         outcome = Outcome.DECLINED if reason == Reason.DECLINED else Outcome.NOT_COMPLETED
@@ -145,7 +153,7 @@ class Flow:
         elif facts.tries_left == 0:
             self._fail(Reason.PIN_LOCKED, now)
         elif facts.tries_left == 1:
-            self._fail(Reason.ONE_TRY_LEFT, now)
+            self._hold(Reason.ONE_TRY_LEFT, now)
         else:
             self._go(Step.CONSENT, now)
 
@@ -159,7 +167,10 @@ class Flow:
 
     def card_removed(self, now: float) -> None:
         self.card_present = False
-        if self.step in (Step.DONE, Step.ERROR) and self.reason != Reason.CARD_REMOVED:
+        self.reminding = False
+        if self.step == Step.ERROR and self.reason == Reason.READER_UNAVAILABLE:
+            self.version += 1  # the reader's return, not the card's, ends this screen
+        elif self.step in (Step.DONE, Step.ERROR) and self.reason != Reason.CARD_REMOVED:
             self._reset(now)  # 'please take your card' was answered
         elif self.step == Step.IDLE:
             if self.session is not None:
@@ -168,6 +179,20 @@ class Flow:
             self.version += 1
         elif self.step != Step.ERROR:
             self._fail(Reason.CARD_REMOVED, now)
+
+    def reader_lost(self, now: float) -> None:
+        """The reader was unplugged or pcscd stopped: whatever was under way is over."""
+        if self.step in (Step.IDLE, Step.DONE) and not self.busy:
+            return
+        if self.step == Step.ERROR and self.session is None:
+            return  # an error already told; the reader's state shows on the next screen
+        if self.session is None:
+            self.session = SessionSummary(started_at=now, language=self.language)
+        self._fail(Reason.READER_UNAVAILABLE, now)
+
+    def reader_back(self, now: float) -> None:
+        if self.step == Step.ERROR and self.reason == Reason.READER_UNAVAILABLE:
+            self._reset(now)
 
     # -- resident actions ------------------------------------------------------------
     def agree(self, now: float) -> None:
@@ -185,11 +210,25 @@ class Flow:
     def pin_submitted(self, now: float) -> None:
         """The PIN goes to the card; only from the PIN step, so a double tap sends it once."""
         self._require(Step.PIN)
-        if self.tries_left is None or self.tries_left < 2:
-            raise InvalidTransition("no PIN entry with fewer than 2 tries left")
+        if self.tries_left is None or self.tries_left < 1:
+            raise InvalidTransition("no PIN entry on a locked card")
+        if self.tries_left == 1 and not self.last_try_allowed:
+            raise InvalidTransition("the last try needs a helper's permission")
         assert self.session is not None
         self.session.pin_attempts += 1
         self._go(Step.REGISTERING, now)
+
+    def allow_last_try(self, now: float) -> None:
+        """A helper, after talking to the resident, lets them make the one remaining try.
+
+        The helper never sees the PIN: the resident types it on the same keypad."""
+        if not (self.step == Step.ERROR and self.reason == Reason.ONE_TRY_LEFT and self.session):
+            raise InvalidTransition("no card waiting for a helper")
+        if not self.card_present:
+            raise InvalidTransition("the card is not in the reader")
+        self.last_try_allowed = True
+        self.session.assisted = True
+        self._go(Step.PIN, now)
 
     def acknowledge(self, now: float) -> None:
         """'Back to start' on an error whose card is already gone."""
@@ -206,23 +245,56 @@ class Flow:
             self._fail(Reason.PIN_LOCKED, now)
         elif tries_left == 1:
             # One wrong try more would lock the card: stop and hand over to the helper.
-            self._fail(Reason.ONE_TRY_LEFT, now)
+            self._hold(Reason.ONE_TRY_LEFT, now)
         else:
             self._go(Step.PIN, now, Reason.WRONG_PIN)
 
-    def registered(self, already: bool, now: float) -> None:
+    def tries_changed(self, tries_left: int, now: float) -> None:
+        """The card's counter was not what the screen showed, so no PIN was sent: show the
+        real count before the resident decides again."""
         self._require(Step.REGISTERING)
+        assert self.session is not None
+        self.session.pin_attempts -= 1
+        self.tries_left = tries_left
+        self.last_try_allowed = False
+        if tries_left == 0:
+            self._fail(Reason.PIN_LOCKED, now)
+        elif tries_left == 1:
+            self._hold(Reason.ONE_TRY_LEFT, now)
+        else:
+            self._go(Step.PIN, now, Reason.TRIES_CHANGED)
+
+    def registered(self, already: bool, now: float, age_band: str | None = None) -> None:
+        self._require(Step.REGISTERING)
+        assert self.session is not None
+        self.session.age_band = age_band
         self.tries_left = 3
         reason = Reason.ALREADY_REGISTERED if already else Reason.REGISTERED
         self._finish(now, Outcome.ALREADY_REGISTERED if already else Outcome.REGISTERED, reason)
         self._go(Step.DONE, now, reason)
 
-    def tick(self, now: float, error_return_seconds: float) -> None:
-        """Leave an error screen whose card is gone after a while, for the next resident."""
+    def tick(self, now: float, error_return_seconds: float, reminder_seconds: float = 15) -> None:
+        """Leave an error screen whose card is gone after a while, for the next resident;
+        remind louder when a card stays on the reader after the end."""
+        if self.step == Step.ERROR and self.reason == Reason.READER_UNAVAILABLE:
+            return  # stays until the reader is back
         if self.step == Step.ERROR and not self.card_present and now - self.entered_at >= error_return_seconds:
             self._reset(now)
+        elif (
+            self.step in (Step.DONE, Step.ERROR)
+            and self.card_present
+            and not self.reminding
+            and self.reason != Reason.ONE_TRY_LEFT  # the card stays on purpose: the helper is coming
+            and now - self.entered_at >= reminder_seconds
+        ):
+            self.reminding = True
+            self.version += 1
 
     def _reset(self, now: float) -> None:
+        if self.session is not None:  # a held session (one try left) ends unresolved
+            self._finish(now, Outcome.NOT_COMPLETED, self.reason or Reason.CANCELLED)
+        self.reminding = False
+        self.last_try_allowed = False
         self.tries_left = None
         self.busy = False
         self.session = None

@@ -35,6 +35,11 @@ MESSAGES: dict[Reason, ReasonMessage] = {
         _l("Please check the 4-digit PIN and enter it again."),
         _l("If you are not sure of your PIN, please ask the helper before trying again."),
     ),
+    Reason.TRIES_CHANGED: ReasonMessage(
+        _l("Please check the tries left"),
+        _l("The card shows a different number of tries than before. Your PIN was not sent."),
+        _l("If you are not sure of your PIN, please ask the helper before trying again."),
+    ),
     Reason.ONE_TRY_LEFT: ReasonMessage(
         _l("Please call the helper"),
         _l("Only 1 try is left on your card. If it is wrong, the card locks."),

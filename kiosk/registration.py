@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 from dataclasses import dataclass
 
 from cryptography import x509
 
 from drivers.connection import CardError, CardRemovedError, ReaderUnavailableError
 from drivers.mynumber import (
+    PIN_MAX_TRIES,
     CardDataError,
     JpkiSession,
+    KenhojoSession,
     NoPinSetError,
     NotMyNumberCardError,
     PinLockedError,
     digest_info_sha256,
 )
 from kiosk.flow import CardFacts, Reason
-from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationResult
+from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationResult, RegistrationStatus
+
+log = logging.getLogger(__name__)
+AGE_SOURCES = ("card", "staff", "none")
 
 
 @dataclass
@@ -67,6 +73,42 @@ def inspect_card(
     return CardInHand(session, der, facts)
 
 
+@dataclass(frozen=True)
+class Registered:
+    result: RegistrationResult
+    age_band: str | None = None
+
+
+def age_band(birth_date: dt.date, today: dt.date) -> str:
+    """The statistics' age band; the birth date itself is never kept."""
+    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    if age >= 75:
+        return "75+"
+    if age >= 65:
+        return "65-74"
+    return "under_65"
+
+
+def read_age_band(card: CardInHand, pin: bytes | bytearray, today: dt.date) -> str | None:
+    """The age band from the 券面事項入力補助AP, risking nothing on its PIN counter.
+
+    Called only after the JPKI PIN was verified with the same digits. One VERIFY at most,
+    and only if that AP's own counter is full: a resident whose two PINs differ loses one
+    try on a counter that three more correct entries restore, never a lock. Any failure
+    gives no band; the registration stands."""
+    try:
+        kenhojo = KenhojoSession(card.session.protocol)
+        if kenhojo.tries_left() != PIN_MAX_TRIES:
+            return None
+        kenhojo.verify_pin(pin)
+        return age_band(kenhojo.birth_date(), today)
+    except CardError as exc:
+        log.info("age band not read: %s", type(exc).__name__)
+        return None
+    finally:
+        card.session.forget_selection()  # the card's current application is no longer JPKI
+
+
 def prove_and_register(
     card: CardInHand,
     pin: bytearray,
@@ -74,20 +116,30 @@ def prove_and_register(
     gateway: RegistrationGateway,
     consent_version: str,
     terminal_id: str,
-) -> RegistrationResult:
+    age_source: str = "card",
+    today: dt.date | None = None,
+) -> Registered:
     """Verify the PIN (only if the counter still says what the screen said), then sign the
-    gateway's nonce with the card and register. Raises WrongPinError, PinLockedError,
-    TriesChangedError, GatewayUnavailableError or a card error."""
+    gateway's nonce with the card and register; then, if configured, read the age band.
+    Raises WrongPinError, PinLockedError, TriesChangedError, GatewayUnavailableError or a
+    card error."""
     try:
         tries = card.session.tries_left()
         if tries != tries_shown:
             raise TriesChangedError(tries)
         card.session.verify_pin(pin)
+        challenge = gateway.challenge()
+        signature = card.session.sign(digest_info_sha256(challenge.nonce))
+        result = gateway.register(card.certificate, signature, challenge.nonce, consent_version, terminal_id)
+        band = None
+        if age_source == "card" and result.status in (
+            RegistrationStatus.REGISTERED,
+            RegistrationStatus.ALREADY_REGISTERED,
+        ):
+            band = read_age_band(card, pin, today or dt.date.today())
+        return Registered(result, band)
     finally:
-        pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card has it
-    challenge = gateway.challenge()
-    signature = card.session.sign(digest_info_sha256(challenge.nonce))
-    return gateway.register(card.certificate, signature, challenge.nonce, consent_version, terminal_id)
+        pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card is done with it
 
 
 def reason_for(exc: BaseException) -> Reason:

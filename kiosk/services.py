@@ -70,6 +70,8 @@ def build_terminal(settings: dict[str, Any], reader: CardReader | None = None) -
             consent_version=settings["consent_version"],
             new_card_window_days=settings["new_card_window_days"],
             error_return_seconds=settings["error_return_seconds"],
+            card_reminder_seconds=settings["card_reminder_seconds"],
+            age_source=settings["age_source"],
             installation_key=instance_secret(instance, "installation.key"),
         ),
     )

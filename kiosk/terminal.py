@@ -33,6 +33,8 @@ class TerminalSettings:
     new_card_window_days: int
     error_return_seconds: int
     installation_key: bytes
+    card_reminder_seconds: int = 15
+    age_source: str = "card"
 
 
 class Terminal:
@@ -73,6 +75,8 @@ class Terminal:
                 "tries_left": f.tries_left,
                 "busy": f.busy,
                 "card_present": f.card_present,
+                "reminding": f.reminding,
+                "last_try_allowed": f.last_try_allowed,
                 "reader": self.reader_status.value if self.reader_status else "starting",
             }
 
@@ -102,7 +106,10 @@ class Terminal:
         with self._lock:
             self.reader_status = status
             self.flow.version += 1
-            self._changed.notify_all()
+        if status == ReaderStatus.NO_READER:
+            self._event(self.flow.reader_lost)
+        else:
+            self._event(self.flow.reader_back)
 
     def on_card_present(self, connection: SmartCardConnection | None, error: CardError | None) -> None:
         self._event(self.flow.card_inserted)
@@ -131,7 +138,7 @@ class Terminal:
     def on_tick(self) -> None:
         with self._lock:
             before = self.flow.version
-            self.flow.tick(self.clock(), self.settings.error_return_seconds)
+            self.flow.tick(self.clock(), self.settings.error_return_seconds, self.settings.card_reminder_seconds)
             if self.flow.version != before:
                 self._changed.notify_all()
 
@@ -148,6 +155,10 @@ class Terminal:
             raise InvalidTransition(f"unknown action {action}")
         self._event(handler)
 
+    def allow_last_try(self) -> None:
+        """Staff side: after talking to the resident, allow the one remaining PIN try."""
+        self._event(self.flow.allow_last_try)
+
     def submit_pin(self, pin: bytearray) -> None:
         """Hand the PIN to the card worker. A second tap finds the step changed and is refused."""
         with self._lock:
@@ -163,17 +174,24 @@ class Terminal:
         """Worker thread: verify, sign, register; every failure becomes a flow event."""
         s = self.settings
         try:
-            result = prove_and_register(card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id)
-        except (WrongPinError, TriesChangedError) as exc:
+            outcome = prove_and_register(
+                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, s.age_source
+            )
+        except WrongPinError as exc:
             tries_left = exc.tries_left
             self._event(lambda now: self.flow.pin_rejected(tries_left, now))
+            return
+        except TriesChangedError as exc:
+            tries_now = exc.tries_left
+            self._event(lambda now: self.flow.tries_changed(tries_now, now))
             return
         except (CardError, GatewayUnavailableError) as exc:
             self._fail(reason_for(exc))
             return
+        result = outcome.result
         if result.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ALREADY_REGISTERED):
             already = result.status == RegistrationStatus.ALREADY_REGISTERED
-            self._event(lambda now: self.flow.registered(already, now))
+            self._event(lambda now: self.flow.registered(already, now, outcome.age_band))
         elif result.status == RegistrationStatus.CERTIFICATE_EXPIRED:
             self._fail(Reason.CERT_EXPIRED)
         else:

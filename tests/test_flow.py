@@ -63,8 +63,102 @@ def test_cards_that_must_not_reach_the_keypad(card, reason):
     f.card_inserted(0)
     f.card_read(card, 1)
     assert (f.step, f.reason) == (Step.ERROR, reason)
+    with pytest.raises(InvalidTransition):
+        f.agree(2)
+    f.card_removed(3)  # a held session (one try left) ends when the card is taken
     (summary,) = f.take_finished()
     assert summary.reason == reason and summary.pin_attempts == 0
+    assert f.step == Step.IDLE
+
+
+def one_try_left_with_card() -> Flow:
+    f = Flow()
+    f.card_inserted(0)
+    f.card_read(facts(tries=1), 1)
+    return f
+
+
+def test_one_try_left_waits_for_the_helper_with_the_session_open():
+    f = one_try_left_with_card()
+    assert (f.step, f.reason) == (Step.ERROR, Reason.ONE_TRY_LEFT)
+    assert f.take_finished() == []
+    f.tick(500, error_return_seconds=20, reminder_seconds=15)
+    assert f.step == Step.ERROR and not f.reminding  # no 'take your card' nagging: staff are coming
+
+
+def test_helper_allows_the_last_try_and_the_resident_registers():
+    f = one_try_left_with_card()
+    f.allow_last_try(5)
+    assert (f.step, f.tries_left, f.last_try_allowed) == (Step.PIN, 1, True)
+    f.pin_submitted(6)
+    f.registered(already=False, now=9, age_band="75+")
+    (summary,) = f.take_finished()
+    assert summary.outcome == Outcome.REGISTERED and summary.assisted and summary.age_band == "75+"
+    assert summary.tries_left_at_start == 1 and summary.pin_attempts == 1
+
+
+def test_a_wrong_last_try_locks_and_says_so():
+    f = one_try_left_with_card()
+    f.allow_last_try(5)
+    f.pin_submitted(6)
+    f.pin_rejected(0, 7)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.PIN_LOCKED)
+    (summary,) = f.take_finished()
+    assert summary.reason == Reason.PIN_LOCKED and summary.assisted
+
+
+def test_last_try_is_not_allowed_without_a_card_or_on_another_screen():
+    with pytest.raises(InvalidTransition):
+        at_pin().allow_last_try(3)
+    f = one_try_left_with_card()
+    f.card_removed(2)
+    with pytest.raises(InvalidTransition):
+        f.allow_last_try(3)
+
+
+def test_tries_changed_sends_nothing_and_shows_the_real_count():
+    f = at_pin(tries=3)
+    f.pin_submitted(3)
+    f.tries_changed(2, 4)
+    assert (f.step, f.reason, f.tries_left) == (Step.PIN, Reason.TRIES_CHANGED, 2)
+    assert f.session.pin_attempts == 0  # the PIN never reached the card
+    f.pin_submitted(5)
+    f.tries_changed(1, 6)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.ONE_TRY_LEFT)
+
+
+def test_reader_lost_mid_flow_shows_the_reader_screen_until_it_returns():
+    f = at_pin()
+    f.reader_lost(3)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.READER_UNAVAILABLE)
+    (summary,) = f.take_finished()
+    assert summary.reason == Reason.READER_UNAVAILABLE
+    f.card_removed(4)  # the worker reports the card gone with the reader
+    f.tick(100, error_return_seconds=20)
+    assert f.reason == Reason.READER_UNAVAILABLE
+    f.reader_back(101)
+    assert f.step == Step.IDLE
+
+
+def test_reader_lost_while_idle_changes_nothing_in_the_flow():
+    f = Flow()
+    f.reader_lost(1)
+    assert f.step == Step.IDLE and f.take_finished() == []
+
+
+def test_card_left_after_done_triggers_the_reminder_once():
+    f = at_pin()
+    f.pin_submitted(3)
+    f.registered(already=False, now=10)
+    f.tick(20, error_return_seconds=20, reminder_seconds=15)
+    assert not f.reminding
+    version = f.version
+    f.tick(25, error_return_seconds=20, reminder_seconds=15)
+    assert f.reminding and f.version == version + 1
+    f.tick(30, error_return_seconds=20, reminder_seconds=15)
+    assert f.version == version + 1
+    f.card_removed(31)
+    assert f.step == Step.IDLE and not f.reminding
 
 
 def test_double_submit_sends_the_pin_once():

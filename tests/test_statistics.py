@@ -11,22 +11,42 @@ from tests.conftest import wait_until
 
 def run_happy_path(client, demo, terminal):
     demo.insert("hanako")
+    card = demo.reader.card
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "agree"})
     client.post("/pin", data={"pin": "1234"})
     wait_until(lambda: terminal.snapshot()["step"] == "done")
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    return card
 
 
 def test_happy_path_row_has_outcome_duration_tries(client, demo, terminal):
-    run_happy_path(client, demo, terminal)
+    card = run_happy_path(client, demo, terminal)
+    # The 個人番号 (EF 0001 of the 券面事項入力補助AP) is never even selected.
+    assert ("EF", 0x0001) not in card.audit
     (row,) = list(terminal.stats.events())
     assert row["outcome"] == "registered"
     assert row["pin_attempts"] == 1 and row["tries_left_at_start"] == 3
     assert 0 <= row["duration_seconds"] < 60
     assert row["new_card"] == 1  # hanako's certificate is 12 days old
     assert len(row["holder_key"]) == 32
+    assert row["age_band"] == "75+"  # from the 券面事項入力補助AP's birth date, which is dropped
+
+
+def test_age_band_is_not_read_when_the_second_pin_counter_is_not_full(client, demo, terminal):
+    demo.insert("fumiko")
+    card = demo.reader.card
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "8642"})
+    wait_until(lambda: terminal.snapshot()["step"] == "done")
+    # A correct VERIFY would have reset the counter to 3: it is untouched, so none was sent.
+    assert card.tries_left("kenhojo") == 2
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    (row,) = list(terminal.stats.events())
+    assert row["outcome"] == "registered" and row["age_band"] is None
 
 
 def test_database_bytes_hold_no_pin_name_address_or_birth_date(client, demo, terminal, residents):

@@ -25,6 +25,25 @@
   }
   follow();
 
+  // A card left on the reader after the end: a tone every few seconds until it is taken.
+  // (Chromium in kiosk mode starts with --autoplay-policy=no-user-gesture-required.)
+  if (main.dataset.remind === "true" && window.AudioContext) {
+    const audio = new AudioContext();
+    const chime = () => {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.4, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.6);
+      main.dataset.chimes = String(Number(main.dataset.chimes || 0) + 1);
+    };
+    chime();
+    setInterval(chime, 4000);
+  }
+
   // Help dialog, from every screen.
   const dialog = document.getElementById("help-dialog");
   document.querySelectorAll('[data-action="help"]').forEach((b) =>
