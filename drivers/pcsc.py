@@ -61,12 +61,15 @@ class PcscConnection(SmartCardConnection):
         if hresult in _REMOVED or hresult in _UNRESPONSIVE:
             return _error(hresult, "transmit")
         deadline = time.monotonic() + settle
+        message = f"transmit: {scard.SCardGetErrorMessage(hresult)}"
         while True:
             status, _, state, _, _ = scard.SCardStatus(self._hcard)
             if status in _REMOVED or (status == scard.SCARD_S_SUCCESS and state & SCARD_ABSENT):
-                return CardRemovedError(f"transmit: {scard.SCardGetErrorMessage(hresult)}")
-            if status != scard.SCARD_S_SUCCESS or time.monotonic() > deadline:
-                return _error(status if status != scard.SCARD_S_SUCCESS else hresult, "transmit")
+                return CardRemovedError(message)
+            if status != scard.SCARD_S_SUCCESS:
+                return _error(status, "transmit")  # the reader or pcscd went away
+            if time.monotonic() > deadline:
+                return CardUnresponsiveError(message)  # still there, but does not answer
             time.sleep(0.1)
 
     def close(self) -> None:

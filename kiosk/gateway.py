@@ -6,6 +6,7 @@ decides. ``SimulatedGateway`` does what the real relay does, locally, for demo a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import hashlib
@@ -13,6 +14,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -83,10 +85,20 @@ class SimulatedGateway:
                 " registered_at TEXT NOT NULL, consent_version TEXT, terminal_id TEXT)"
             )
 
-    def _db(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on a connection that is closed afterwards (no leaked handles)."""
         db = sqlite3.connect(self.db_path, timeout=10)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def registration_count(self) -> int:
+        with self._db() as db:
+            return db.execute("SELECT count(*) FROM registrations").fetchone()[0]
 
     def challenge(self) -> Challenge:
         nonce = secrets.token_bytes(32)

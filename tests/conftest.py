@@ -99,9 +99,9 @@ def vpcd_card(pcscd, make_card):
 
     bridges: list[VpcdBridge] = []
 
-    def insert(key: str, quirks: frozenset[str] = frozenset()) -> VpcdBridge:
+    def insert(key: str, quirks: frozenset[str] = frozenset(), pull_after: int | None = None) -> VpcdBridge:
         pcscd.wait_reader_empty()  # pcscd notices a removal a few hundred ms late
-        bridge = VpcdBridge(make_card(key, quirks), "127.0.0.1", pcscd.port).start()
+        bridge = VpcdBridge(make_card(key, quirks), "127.0.0.1", pcscd.port, pull_after).start()
         bridges.append(bridge)
         pcscd.wait_reader("card_present")  # so the caller's first command finds the card
         return bridge
@@ -109,6 +109,29 @@ def vpcd_card(pcscd, make_card):
     yield insert
     for bridge in bridges:
         bridge.stop()
+
+
+@pytest.fixture
+def make_pcsc_app(pcscd, instance):
+    """The kiosk as `kiosk serve` runs it: on the PC/SC reader named in the config."""
+    from kiosk import create_app
+    from tests.pcsc_harness import READER
+
+    apps = []
+
+    def make(**overrides):
+        config = {"reader": READER, "instance_path": str(instance), "secret_key": "test", **overrides}
+        app = create_app(config)
+        app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+        apps.append(app)
+        terminal = app.extensions["kiosk.terminal"]
+        if overrides.get("reader", READER) == READER:
+            wait_until(lambda: terminal.snapshot()["reader"] == "empty", what="the kiosk to see the empty reader")
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["kiosk.terminal"].stop()
 
 
 @pytest.fixture

@@ -44,8 +44,11 @@ class PcscDaemon:
     def __init__(self) -> None:
         self.port = 0
         self.proc: subprocess.Popen | None = None
-        self.confdir = Path(tempfile.mkdtemp(prefix="kiosk-readerconf-"))
-        self.log = self.confdir / "pcscd.log"
+        workdir = Path(tempfile.mkdtemp(prefix="kiosk-pcscd-"))
+        # pcscd reads every file in its config folder: the log must live elsewhere.
+        self.confdir = workdir / "reader.conf.d"
+        self.confdir.mkdir()
+        self.log = workdir / "pcscd.log"
 
     def start(self, port: int | None = None) -> PcscDaemon:
         if not Path(VPCD_DRIVER).exists() or shutil.which("pcscd") is None:
@@ -78,7 +81,8 @@ class PcscDaemon:
             except Exception:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"pcscd did not list {READER!r} within {timeout}s")
+        log_tail = self.log.read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"pcscd did not list {READER!r} within {timeout}s: {log_tail}")
 
     def wait_reader(self, wanted: str, timeout: float = 10.0) -> None:
         """Wait until pcscd reports the reader as ``wanted`` ('empty' or 'card_present')."""
@@ -112,6 +116,5 @@ class PcscDaemon:
         self.proc = None
 
     def restart(self) -> None:
-        port = self.port
         self.stop()
-        self.start(port)
+        self.start()  # new ports: the old ones are in TIME_WAIT

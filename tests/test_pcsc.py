@@ -105,14 +105,8 @@ def test_card_emulate_command_inserts_until_interrupted(reader, pcscd, instance)
 
 
 @pytest.fixture
-def pcsc_app(pcscd, instance):
-    """The kiosk as `kiosk serve` runs it: on the PC/SC reader named in the config."""
-    from kiosk import create_app
-
-    app = create_app({"reader": READER, "instance_path": str(instance), "secret_key": "test"})
-    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-    yield app
-    app.extensions["kiosk.terminal"].stop()
+def pcsc_app(make_pcsc_app):
+    return make_pcsc_app()
 
 
 def test_whole_registration_over_pcsc(pcsc_app, vpcd_card):
@@ -146,3 +140,20 @@ def test_card_pulled_while_registering_over_pcsc(pcsc_app, vpcd_card):
     wait_until(lambda: terminal.snapshot()["reason"] == "card_removed", what="card removed screen")
     (row,) = list(terminal.stats.events())
     assert row["outcome"] == "not_completed" and row["reason"] == "card_removed"
+
+
+@pytest.mark.parametrize("quirks", [frozenset({"get_response"}), frozenset({"wrong_le"})])
+def test_driver_takes_61xx_and_6cxx_answers_through_pcscd(reader, vpcd_card, quirks):
+    """Real cards and readers differ: some answer long data with 61 xx, some say 6C xx."""
+    vpcd_card("hanako", quirks)
+    connection = reader.connect()
+    try:
+        s = JpkiSession(connection)
+        der = s.read_auth_certificate()
+        cert = x509.load_der_x509_certificate(der)
+        assert len(der) % 256 != 0  # the last chunk is a partial one
+        s.verify_pin(b"1234")
+        signature = s.sign(digest_info_sha256(b"nonce"))
+        cert.public_key().verify(signature, b"nonce", padding.PKCS1v15(), hashes.SHA256())
+    finally:
+        connection.close()

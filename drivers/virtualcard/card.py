@@ -69,6 +69,8 @@ class VirtualMyNumberCard:
         # larger than the data left. Real cards differ, the driver must take both.
         self.quirks = quirks
         self.audit: list[tuple[str, int]] = []  # (AP or EF, id) selections, never data
+        # Which PIN ('auth', 'sign', 'kenhojo') each VERIFY carrying a PIN was for; never the PIN.
+        self.pin_log: list[str] = []
         der = serialization.Encoding.DER
         pin = None if profile.face_auth_only else profile.pin.encode("ascii")
         self._pins = {
@@ -126,6 +128,10 @@ class VirtualMyNumberCard:
     def atr(self) -> bytes:
         return ATR
 
+    def pin_presentations(self, which: str = "auth") -> int:
+        """How many VERIFY commands carried a PIN for ``which`` (not tries-left queries)."""
+        return self.pin_log.count(which)
+
     @property
     def auth_certificate(self) -> bytes:
         """The user-authentication certificate (DER), as EF 000A holds it."""
@@ -137,6 +143,8 @@ class VirtualMyNumberCard:
     # -- APDU processing ---------------------------------------------------------
     def transmit(self, apdu: bytes) -> bytes:
         """Process one command APDU; return the response (data + SW)."""
+        if "mute" in self.quirks:
+            return b"\x6f"  # a chip that powers up but answers garbage (dirty contacts, damage)
         if len(apdu) < 4:
             return _sw(0x6700)
         cla, ins, p1, p2 = apdu[:4]
@@ -215,6 +223,8 @@ class VirtualMyNumberCard:
         if p2 != 0x80 or f is None or f.pin is None:
             return _sw(SW_NO_CURRENT_EF)
         pin = f.pin
+        if data:
+            self.pin_log.append(next(k for k, v in self._pins.items() if v is pin))
         if pin.value is None:
             return _sw(SW_REFERENCE_DATA_NOT_FOUND)
         if pin.tries_left == 0:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from drivers.connection import CardRemovedError, ReaderUnavailableError, SmartCardConnection
+from drivers.connection import (
+    CardRemovedError,
+    CardUnresponsiveError,
+    ReaderUnavailableError,
+    SmartCardConnection,
+)
 from drivers.reader import CardReader, ReaderStatus
 
 
@@ -16,6 +21,8 @@ class InProcessConnection(SmartCardConnection):
 
     def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
         response = self._reader._transmit(self._generation, bytes(apdu))
+        if len(response) < 2:
+            raise CardUnresponsiveError("the card did not answer")
         return response[:-2], (response[-2] << 8) | response[-1]
 
 

@@ -16,10 +16,13 @@ POWER_OFF, POWER_ON, RESET, GET_ATR = 0, 1, 2, 4
 
 
 class VpcdBridge:
-    def __init__(self, card, host: str = "127.0.0.1", port: int = 35963) -> None:
+    def __init__(self, card, host: str = "127.0.0.1", port: int = 35963, pull_after: int | None = None) -> None:
         self.card = card
         self.host = host
         self.port = port
+        # Tests: pull the card out right after answering this many command APDUs.
+        self.pull_after = pull_after
+        self.apdus_answered = 0
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -55,6 +58,10 @@ class VpcdBridge:
                 self._send(self.card.atr)
             return
         self._send(self.card.transmit(payload))
+        self.apdus_answered += 1
+        if self.pull_after is not None and self.apdus_answered >= self.pull_after:
+            self._stopped.set()
+            self._sock.shutdown(socket.SHUT_RDWR)
 
     def _send(self, data: bytes) -> None:
         assert self._sock is not None
