@@ -133,6 +133,11 @@ class VirtualMyNumberCard:
         return self.pin_log.count(which)
 
     @property
+    def basic_info(self) -> bytes:
+        """EF 0002 of the 券面事項入力補助AP (for the benchmark's minimum count)."""
+        return self._apps[bytes(Aid.KENHOJO)].files[0x0002].data
+
+    @property
     def auth_certificate(self) -> bytes:
         """The user-authentication certificate (DER), as EF 000A holds it."""
         return self._apps[bytes(Aid.JPKI)].files[0x000A].data
