@@ -68,7 +68,7 @@ MESSAGES: dict[Reason, ReasonMessage] = {
     Reason.CARD_UNREADABLE: ReasonMessage(
         _l("The card could not be read"),
         _l("The card did not answer correctly."),
-        _l("Please take the card and place it again, by itself (no other card on the reader) and face up. If this happens again, please call the helper."),
+        _l("Place the card again, alone and face up. If this happens again, please call the helper."),
     ),
     Reason.CARD_REMOVED: ReasonMessage(
         _l("The card was taken out"),

@@ -61,7 +61,15 @@ def instance(tmp_path, pki_dir) -> Path:
 def app(instance):
     from kiosk import create_app
 
-    app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "test", "error_return_seconds": 2})
+    app = create_app(
+        {
+            "demo": True,
+            "instance_path": str(instance),
+            "secret_key": "test",
+            "error_return_seconds": 2,
+            "card_reminder_seconds": 3,
+        }
+    )
     app.config["TESTING"] = True
     yield app
     app.extensions["kiosk.terminal"].stop()

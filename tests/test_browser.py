@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",  # as the kiosk browser starts: reminder tones
 ]
 
 
@@ -149,3 +150,32 @@ def test_double_tap_enters_one_digit(screens):
     # A shaky double tap: two activations of one key a few ms apart.
     resident.locator('[data-key="7"]').evaluate("k => { k.click(); k.click(); }")
     assert resident.locator(".pin-display .slot.filled").count() == 1
+
+
+def test_one_try_left_helper_allows_it_and_a_card_left_behind_is_reminded(screens):
+    resident, panel = screens
+    at_step(resident, "idle")
+    insert(panel, "sachiko")
+    at_step(resident, "error")
+    assert resident.locator("main").get_attribute("data-reason") == "one_try_left"
+    assert resident.locator("[data-key]").count() == 0  # no keypad for the last try alone
+    assert "係の者" in resident.inner_text("main")
+    shot(resident, "one-try-left-1-call-helper")
+
+    panel.reload()
+    panel.locator('[data-demo="allow-last-try"]').click()  # the helper, on the staff side
+    at_step(resident, "pin")
+    assert resident.locator('[data-warning="last-try"]').is_visible()
+    shot(resident, "one-try-left-2-last-try")
+    assert_fits_screen(resident, '[data-action="submit"]')
+    type_pin(resident, "2580")
+    resident.locator('[data-action="submit"]').tap()
+    at_step(resident, "done")
+
+    # The card stays on the reader: after a few seconds the reminder grows and a tone plays.
+    resident.wait_for_selector('main[data-remind="true"]', timeout=15_000)
+    resident.wait_for_function("document.querySelector('main').dataset.chimes >= 1")
+    assert resident.locator(".take-card.remind").is_visible()
+    shot(resident, "card-left-reminder")
+    remove(panel)
+    at_step(resident, "idle")
