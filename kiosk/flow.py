@@ -240,14 +240,7 @@ class Flow:
     # -- outcomes ----------------------------------------------------------------------
     def pin_rejected(self, tries_left: int, now: float) -> None:
         self._require(Step.REGISTERING)
-        self.tries_left = tries_left
-        if tries_left == 0:
-            self._fail(Reason.PIN_LOCKED, now)
-        elif tries_left == 1:
-            # One wrong try more would lock the card: stop and hand over to the helper.
-            self._hold(Reason.ONE_TRY_LEFT, now)
-        else:
-            self._go(Step.PIN, now, Reason.WRONG_PIN)
+        self._back_to_pin(tries_left, Reason.WRONG_PIN, now)
 
     def tries_changed(self, tries_left: int, now: float) -> None:
         """The card's counter was not what the screen showed, so no PIN was sent: show the
@@ -255,14 +248,18 @@ class Flow:
         self._require(Step.REGISTERING)
         assert self.session is not None
         self.session.pin_attempts -= 1
-        self.tries_left = tries_left
         self.last_try_allowed = False
+        self._back_to_pin(tries_left, Reason.TRIES_CHANGED, now)
+
+    def _back_to_pin(self, tries_left: int, notice: Reason, now: float) -> None:
+        self.tries_left = tries_left
         if tries_left == 0:
             self._fail(Reason.PIN_LOCKED, now)
         elif tries_left == 1:
+            # One wrong try more would lock the card: stop and hand over to the helper.
             self._hold(Reason.ONE_TRY_LEFT, now)
         else:
-            self._go(Step.PIN, now, Reason.TRIES_CHANGED)
+            self._go(Step.PIN, now, notice)
 
     def registered(self, already: bool, now: float, age_band: str | None = None) -> None:
         self._require(Step.REGISTERING)

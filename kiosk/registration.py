@@ -142,18 +142,16 @@ def prove_and_register(
         pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card is done with it
 
 
+_REASONS: tuple[tuple[type[BaseException], Reason], ...] = (
+    (CardRemovedError, Reason.CARD_REMOVED),
+    (ReaderUnavailableError, Reason.READER_UNAVAILABLE),
+    (NotMyNumberCardError, Reason.NOT_MY_NUMBER_CARD),
+    (PinLockedError, Reason.PIN_LOCKED),
+    (NoPinSetError, Reason.NO_PIN_SET),
+    (GatewayUnavailableError, Reason.GATEWAY_UNAVAILABLE),
+)
+
+
 def reason_for(exc: BaseException) -> Reason:
     """The one place where card and gateway errors become what the resident is told."""
-    if isinstance(exc, CardRemovedError):
-        return Reason.CARD_REMOVED
-    if isinstance(exc, ReaderUnavailableError):
-        return Reason.READER_UNAVAILABLE
-    if isinstance(exc, NotMyNumberCardError):
-        return Reason.NOT_MY_NUMBER_CARD
-    if isinstance(exc, PinLockedError):
-        return Reason.PIN_LOCKED
-    if isinstance(exc, NoPinSetError):
-        return Reason.NO_PIN_SET
-    if isinstance(exc, GatewayUnavailableError):
-        return Reason.GATEWAY_UNAVAILABLE
-    return Reason.CARD_UNREADABLE
+    return next((reason for kind, reason in _REASONS if isinstance(exc, kind)), Reason.CARD_UNREADABLE)

@@ -122,13 +122,17 @@ def test_happy_path(screens, demo):
     shot(resident, "happy-6-idle-again")
 
 
-def test_wrong_pin_shows_tries_left(screens):
-    resident, panel = screens
+def to_pin_screen(resident, panel, key: str = "hanako") -> None:
     at_step(resident, "idle")
-    insert(panel, "hanako")
+    insert(panel, key)
     at_step(resident, "consent")
     resident.locator('[data-action="agree"]').tap()
     at_step(resident, "pin")
+
+
+def test_wrong_pin_shows_tries_left(screens):
+    resident, panel = screens
+    to_pin_screen(resident, panel)
     type_pin(resident, "5678")
     resident.locator('[data-action="submit"]').tap()
     resident.wait_for_selector('main[data-reason="wrong_pin"]')
@@ -142,11 +146,7 @@ def test_wrong_pin_shows_tries_left(screens):
 
 def test_double_tap_enters_one_digit(screens):
     resident, panel = screens
-    at_step(resident, "idle")
-    insert(panel, "hanako")
-    at_step(resident, "consent")
-    resident.locator('[data-action="agree"]').tap()
-    at_step(resident, "pin")
+    to_pin_screen(resident, panel)
     # A shaky double tap: two activations of one key a few ms apart.
     resident.locator('[data-key="7"]').evaluate("k => { k.click(); k.click(); }")
     assert resident.locator(".pin-display .slot.filled").count() == 1

@@ -109,15 +109,22 @@ def pcsc_app(make_pcsc_app):
     return make_pcsc_app()
 
 
-def test_whole_registration_over_pcsc(pcsc_app, vpcd_card):
+def to_pin_step(app, vpcd_card):
+    """Insert hanako's card over vpcd and agree: the kiosk waits for the PIN."""
     from tests.conftest import wait_until
 
-    terminal = pcsc_app.extensions["kiosk.terminal"]
-    client = pcsc_app.test_client()
-    wait_until(lambda: terminal.snapshot()["reader"] == "empty", what="reader empty")
+    terminal = app.extensions["kiosk.terminal"]
+    client = app.test_client()
     bridge = vpcd_card("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent", what="consent")
     client.post("/action", data={"action": "agree"})
+    return terminal, client, bridge
+
+
+def test_whole_registration_over_pcsc(pcsc_app, vpcd_card):
+    from tests.conftest import wait_until
+
+    terminal, client, bridge = to_pin_step(pcsc_app, vpcd_card)
     client.post("/pin", data={"pin": "1234"})
     wait_until(lambda: terminal.snapshot()["step"] == "done", what="done")
     bridge.stop()
@@ -129,12 +136,7 @@ def test_whole_registration_over_pcsc(pcsc_app, vpcd_card):
 def test_card_pulled_while_registering_over_pcsc(pcsc_app, vpcd_card):
     from tests.conftest import wait_until
 
-    terminal = pcsc_app.extensions["kiosk.terminal"]
-    client = pcsc_app.test_client()
-    wait_until(lambda: terminal.snapshot()["reader"] == "empty", what="reader empty")
-    bridge = vpcd_card("hanako")
-    wait_until(lambda: terminal.snapshot()["step"] == "consent", what="consent")
-    client.post("/action", data={"action": "agree"})
+    terminal, client, bridge = to_pin_step(pcsc_app, vpcd_card)
     bridge.stop()  # pulled just before the PIN goes to the card
     client.post("/pin", data={"pin": "1234"})
     wait_until(lambda: terminal.snapshot()["reason"] == "card_removed", what="card removed screen")

@@ -9,12 +9,13 @@ import sys
 from tests.conftest import wait_until
 
 
-def run_happy_path(client, demo, terminal):
-    demo.insert("hanako")
+def run_happy_path(client, demo, terminal, key: str = "hanako", pin: str = "1234"):
+    """A resident registers and takes the card; returns the virtual card for inspection."""
+    demo.insert(key)
     card = demo.reader.card
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "agree"})
-    client.post("/pin", data={"pin": "1234"})
+    client.post("/pin", data={"pin": pin})
     wait_until(lambda: terminal.snapshot()["step"] == "done")
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
@@ -35,16 +36,9 @@ def test_happy_path_row_has_outcome_duration_tries(client, demo, terminal):
 
 
 def test_age_band_is_not_read_when_the_second_pin_counter_is_not_full(client, demo, terminal):
-    demo.insert("fumiko")
-    card = demo.reader.card
-    wait_until(lambda: terminal.snapshot()["step"] == "consent")
-    client.post("/action", data={"action": "agree"})
-    client.post("/pin", data={"pin": "8642"})
-    wait_until(lambda: terminal.snapshot()["step"] == "done")
+    card = run_happy_path(client, demo, terminal, "fumiko", "8642")
     # A correct VERIFY would have reset the counter to 3: it is untouched, so none was sent.
     assert card.tries_left("kenhojo") == 2
-    demo.remove()
-    wait_until(lambda: terminal.snapshot()["step"] == "idle")
     (row,) = list(terminal.stats.events())
     assert row["outcome"] == "registered" and row["age_band"] is None
 
