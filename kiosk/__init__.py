@@ -14,7 +14,6 @@ from kiosk import config as kiosk_config
 __version__ = "0.1.0"
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("ja", "en")
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -22,7 +21,8 @@ babel = Babel()
 
 def create_app(settings: dict[str, Any] | None = None, config_path: str | None = None, reader=None) -> Flask:
     """Build the kiosk app. ``settings`` override the config file (tests pass them here)."""
-    from kiosk.i18n import select_locale
+    from kiosk.i18n import current_language, select_locale
+    from kiosk.languages import LANGUAGES, language
     from kiosk.services import build_terminal, instance_secret
     from kiosk.views import demo, resident
 
@@ -37,7 +37,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     app.config.from_mapping(
         SECRET_KEY=values["secret_key"] or instance_secret(Path(app.instance_path), "secret.key").hex(),
         KIOSK=values,
-        BABEL_DEFAULT_LOCALE=values["default_language"],
+        BABEL_DEFAULT_LOCALE=language(values["default_language"]).locale,
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "kiosk" / "translations"),
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
@@ -46,6 +46,8 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = lambda: language(current_language())
 
     terminal, demo_cards = build_terminal(values, reader)
     app.extensions["kiosk.terminal"] = terminal

@@ -137,6 +137,36 @@ def export(fmt: str, out: str, config_path: str | None) -> None:
     click.echo(f"{count} events written to {out}")
 
 
+@main.group()
+def voice() -> None:
+    """Spoken guidance for the resident screens."""
+
+
+@voice.command("build")
+@click.option("--cache", type=click.Path(file_okay=False), default=str(Path.home() / ".cache" / "madoguchi"),
+              show_default=True, help="Where the downloaded HTS voice is kept.")
+def voice_build(cache: str) -> None:
+    """Make the audio of every screen whose words changed (Open JTalk, offline)."""
+    from flask import Flask
+    from flask_babel import Babel
+
+    from kiosk import ROOT
+    from kiosk import voice as voice_module
+
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "kiosk" / "translations")
+    Babel(app)
+    made = total = 0
+    try:
+        with app.app_context():
+            for _voice, _key, was_made in voice_module.build(Path(cache)):
+                total += 1
+                made += was_made
+    except (RuntimeError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"voice guidance: {made} of {total} audio files made, the rest unchanged ({voice_module.VOICE_DIR})")
+
+
 def register_app_commands(app) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:

@@ -24,6 +24,8 @@ SCHEMA: dict[str, tuple[type, Any]] = {
     "new_card_window_days": (int, 90),
     "error_return_seconds": (int, 20),
     "card_reminder_seconds": (int, 15),
+    "idle_timeout_seconds": (int, 180),
+    "idle_warning_seconds": (int, 30),
     "age_source": (str, "card"),
     "demo": (bool, False),
     "residents_file": (str, str(PROJECT_ROOT / "config" / "residents.toml")),
@@ -48,6 +50,10 @@ def validate(values: dict[str, Any], source: str = "config") -> dict[str, Any]:
         settings[key] = value
     if not all(isinstance(p, str) for p in settings["ca_certs"]):
         raise ConfigError(f"{source}: key 'ca_certs' must be a list of file paths")
+    from kiosk.languages import LANGUAGES
+
+    if settings["default_language"] not in LANGUAGES:
+        raise ConfigError(f"{source}: key 'default_language' must be one of {', '.join(LANGUAGES)}")
     if settings["age_source"] not in ("card", "staff", "none"):
         raise ConfigError(f"{source}: key 'age_source' must be \"card\", \"staff\" or \"none\"")
     if not settings["demo"] and not settings["reader"]:

@@ -39,6 +39,7 @@ class Reason(enum.StrEnum):
     REGISTRATION_REFUSED = "registration_refused"
     DECLINED = "declined"
     CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
 
 
 class Outcome(enum.StrEnum):
@@ -75,6 +76,7 @@ class SessionSummary:
     language: str = "ja"
     assisted: bool = False
     age_band: str | None = None
+    options: frozenset[str] = frozenset()  # display and voice options the resident used
 
 
 @dataclass
@@ -88,7 +90,11 @@ class Flow:
     last_try_allowed: bool = False  # a helper allowed the resident's last PIN try
     version: int = 0
     entered_at: float = 0.0
+    default_language: str = "ja"
     language: str = "ja"
+    options: set[str] = field(default_factory=set)  # display options on for this resident
+    used_options: set[str] = field(default_factory=set)  # ever on during this session
+    helper_called: bool = False
     session: SessionSummary | None = None
     _finished: list[SessionSummary] = field(default_factory=list)
 
@@ -107,6 +113,7 @@ class Flow:
             self.session.outcome = outcome
             self.session.reason = reason
             self.session.language = self.language
+            self.session.options = frozenset(self.used_options)
             self._finished.append(self.session)
             self.session = None
 
@@ -130,7 +137,8 @@ class Flow:
     def card_inserted(self, now: float) -> None:
         self.card_present = True
         if self.step == Step.ERROR and self.reason == Reason.CARD_REMOVED:
-            self._reset(now)  # the card is back: start again rather than keep the old error
+            # The same resident put the card back: start again in their language and display.
+            self._reset(now, keep_preferences=True)
         if self.step != Step.IDLE:
             return  # a card put back on an error or done screen waits for that screen to end
         self.session = SessionSummary(started_at=now, language=self.language)
@@ -230,6 +238,42 @@ class Flow:
         self.session.assisted = True
         self._go(Step.PIN, now)
 
+    # -- this resident's preferences (reset for the next person) ----------------------
+    def choose_language(self, code: str, now: float) -> None:
+        self.language = code
+        self.version += 1
+
+    def toggle_option(self, name: str, now: float) -> None:
+        """Larger text, high contrast, furigana, digits shown: on until this resident leaves."""
+        if name in self.options:
+            self.options.discard(name)
+        else:
+            self.options.add(name)
+            self.used_options.add(name)
+        self.version += 1
+
+    def note_option_used(self, name: str) -> None:
+        """An option used without a screen change (the replay button): for the statistics."""
+        self.used_options.add(name)
+
+    def call_helper(self, now: float) -> None:
+        self.helper_called = True
+        if self.session is not None:
+            self.session.assisted = True
+        self.version += 1
+
+    def idle_timeout(self, now: float) -> None:
+        """Nobody touched the screen for a long time (after a 'still there?' warning): stop
+        any decision under way and wipe the screen for the next person."""
+        if self.busy or self.step == Step.REGISTERING:
+            return
+        if self.step == Step.ERROR and self.reason == Reason.ONE_TRY_LEFT:
+            return  # waiting for the helper on purpose
+        if self.step in (Step.CONSENT, Step.PIN):
+            self._fail(Reason.TIMED_OUT, now)
+        elif not self.card_present:
+            self._reset(now)
+
     def acknowledge(self, now: float) -> None:
         """'Back to start' on an error whose card is already gone."""
         self._require(Step.ERROR, Step.DONE)
@@ -287,7 +331,7 @@ class Flow:
             self.reminding = True
             self.version += 1
 
-    def _reset(self, now: float) -> None:
+    def _reset(self, now: float, keep_preferences: bool = False) -> None:
         if self.session is not None:  # a held session (one try left) ends unresolved
             self._finish(now, Outcome.NOT_COMPLETED, self.reason or Reason.CANCELLED)
         self.reminding = False
@@ -295,5 +339,9 @@ class Flow:
         self.tries_left = None
         self.busy = False
         self.session = None
-        self.language = "ja"
+        self.helper_called = False
+        self.used_options = set(self.options) if keep_preferences else set()
+        if not keep_preferences:
+            self.language = self.default_language
+            self.options.clear()
         self._go(Step.IDLE, now)

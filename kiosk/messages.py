@@ -96,6 +96,12 @@ MESSAGES: dict[Reason, ReasonMessage] = {
         _l("Please take your card. You can register another day."),
         gentle=True,
     ),
+    Reason.TIMED_OUT: ReasonMessage(
+        _l("We stopped because nobody touched the screen"),
+        _l("Nothing was registered."),
+        _l("Please take your card. You can start again at any time."),
+        gentle=True,
+    ),
     Reason.CANCELLED: ReasonMessage(
         _l("Stopped"),
         _l("Nothing was registered."),

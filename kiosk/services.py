@@ -72,6 +72,7 @@ def build_terminal(settings: dict[str, Any], reader: CardReader | None = None) -
             error_return_seconds=settings["error_return_seconds"],
             card_reminder_seconds=settings["card_reminder_seconds"],
             age_source=settings["age_source"],
+            default_language=settings["default_language"],
             installation_key=instance_secret(instance, "installation.key"),
         ),
     )

@@ -31,6 +31,7 @@ COLUMNS = (
     "age_band",
     "language",
     "assisted",
+    "options",
     "holder_key",
 )
 
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS events (
     age_band TEXT,
     language TEXT NOT NULL,
     assisted INTEGER NOT NULL,
+    options TEXT NOT NULL DEFAULT '',
     holder_key TEXT NOT NULL
 );
 """
@@ -65,8 +67,14 @@ class StatsStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        with self._connect() as db:
+        db = self._connect()
+        try:
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+            if "options" not in columns:  # a store made before display options existed
+                db.execute("ALTER TABLE events ADD COLUMN options TEXT NOT NULL DEFAULT ''")
+        finally:
+            db.close()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)
@@ -91,6 +99,7 @@ class StatsStore:
             summary.age_band,
             summary.language,
             int(summary.assisted),
+            " ".join(sorted(summary.options)),
             summary.holder_key,
         )
         db = self._connect()

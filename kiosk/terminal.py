@@ -35,6 +35,7 @@ class TerminalSettings:
     installation_key: bytes
     card_reminder_seconds: int = 15
     age_source: str = "card"
+    default_language: str = "ja"
 
 
 class Terminal:
@@ -50,7 +51,7 @@ class Terminal:
         self.stats = stats
         self.settings = settings
         self.clock = clock
-        self.flow = Flow()
+        self.flow = Flow(default_language=settings.default_language, language=settings.default_language)
         self.reader_status: ReaderStatus | None = None  # None until the worker's first look
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -76,6 +77,9 @@ class Terminal:
                 "busy": f.busy,
                 "card_present": f.card_present,
                 "reminding": f.reminding,
+                "language": f.language,
+                "options": sorted(f.options),
+                "helper_called": f.helper_called,
                 "last_try_allowed": f.last_try_allowed,
                 "reader": self.reader_status.value if self.reader_status else "starting",
             }
@@ -150,10 +154,22 @@ class Terminal:
             "decline": self.flow.decline,
             "cancel": self.flow.cancel,
             "acknowledge": self.flow.acknowledge,
+            "call_helper": self.flow.call_helper,
+            "timeout": self.flow.idle_timeout,
         }.get(action)
         if handler is None:
             raise InvalidTransition(f"unknown action {action}")
         self._event(handler)
+
+    def choose_language(self, code: str) -> None:
+        self._event(lambda now: self.flow.choose_language(code, now))
+
+    def toggle_option(self, name: str) -> None:
+        self._event(lambda now: self.flow.toggle_option(name, now))
+
+    def note_option_used(self, name: str) -> None:
+        with self._lock:
+            self.flow.note_option_used(name)
 
     def allow_last_try(self) -> None:
         """Staff side: after talking to the resident, allow the one remaining PIN try."""

@@ -10,7 +10,8 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip python3-dev
           libpcsclite-dev swig pkg-config gcc)
 if [ "${1:-}" = "test" ]; then
-  packages+=(vsmartcard-vpcd chromium opensc)
+  # open-jtalk, its dictionary and opus-tools: `kiosk voice build` after a catalog change.
+  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic opus-tools)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -81,8 +81,9 @@ def test_state_endpoint_long_polls_and_never_carries_the_pin(client, demo, termi
     state = client.get(f"/state?since={first['version']}").get_json()
     assert state["version"] > first["version"]
     assert set(state) == {
-        "version", "step", "reason", "tries_left", "busy", "card_present", "reader", "reminding", "last_try_allowed"
-    }
+        "version", "step", "reason", "tries_left", "busy", "card_present", "reader", "reminding", "last_try_allowed",
+        "language", "options", "helper_called",
+    }  # fmt: skip
 
 
 def test_forms_need_csrf(app, demo, terminal):

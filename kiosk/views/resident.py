@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from kiosk import voice
 from kiosk.flow import InvalidTransition, Reason
+from kiosk.furigana import annotate_html
+from kiosk.languages import LANGUAGES
 from kiosk.messages import MESSAGES
 
 bp = Blueprint("resident", __name__)
 
-ACTIONS = {"agree", "decline", "cancel", "acknowledge"}
+ACTIONS = {"agree", "decline", "cancel", "acknowledge", "call_helper", "timeout"}
+DISPLAY_OPTIONS = (("large", _l("Larger text")), ("contrast", _l("High contrast")), ("furigana", _l("Furigana")))
 LONG_POLL_SECONDS = 20
 
 
@@ -18,12 +23,43 @@ def _terminal():
     return current_app.extensions["kiosk.terminal"]
 
 
+def _back():
+    return redirect(url_for(".screen"))
+
+
 @bp.get("/")
 def screen():
     state = _terminal().snapshot()
     reason = MESSAGES[Reason(state["reason"])] if state["reason"] else None
     settings = current_app.config["KIOSK"]
-    return render_template("resident.html", state=state, message=reason, settings=settings)
+    key = voice.screen_key(state)
+    src = voice.audio_url(state["language"], key)
+    options = DISPLAY_OPTIONS if state["language"] in ("ja", "ja-easy") else DISPLAY_OPTIONS[:2]
+    return render_template(
+        "resident.html",
+        state=state,
+        message=reason,
+        settings=settings,
+        voice_key=key,
+        voice_src=url_for("static", filename=src) if src else None,
+        display_options=options,
+        idle_timeout=settings["idle_timeout_seconds"],
+        idle_warning=settings["idle_warning_seconds"],
+    )
+
+
+@bp.after_request
+def furigana(response):
+    """Ruby on the kanji when this resident turned furigana on (Japanese screens only)."""
+    flow = _terminal().flow
+    if (
+        response.mimetype == "text/html"
+        and "furigana" in flow.options
+        and flow.language in ("ja", "ja-easy")
+        and not response.direct_passthrough
+    ):
+        response.set_data(annotate_html(response.get_data(as_text=True)))
+    return response
 
 
 @bp.get("/state")
@@ -45,7 +81,34 @@ def action():
         _terminal().act(name)
     except InvalidTransition:
         pass  # a stale page or a double tap: the page reloads to the real step
-    return redirect(url_for(".screen"))
+    return _back()
+
+
+@bp.post("/language")
+def choose_language():
+    code = request.form.get("language", "")
+    if code not in LANGUAGES:
+        abort(400)
+    _terminal().choose_language(code)
+    return _back()
+
+
+@bp.post("/display")
+def display():
+    option = request.form.get("option", "")
+    if option not in dict(DISPLAY_OPTIONS):
+        abort(400)
+    _terminal().toggle_option(option)
+    return _back()
+
+
+@bp.post("/used")
+def used():
+    """The page reports a replay of the voice guidance (for the statistics); no screen change."""
+    if request.form.get("option") != "voice_replay":
+        abort(400)
+    _terminal().note_option_used("voice_replay")
+    return "", 204
 
 
 @bp.post("/pin")
@@ -54,9 +117,9 @@ def pin():
     # Exactly 4 ASCII digits ('١٢٣٤'.isdigit() is True, so compare with the ASCII range).
     if len(raw) != 4 or not all("0" <= c <= "9" for c in raw):
         flash(_("Please enter 4 digits."), "pin")
-        return redirect(url_for(".screen"))
+        return _back()
     try:
         _terminal().submit_pin(bytearray(raw, "ascii"))
     except InvalidTransition:
         pass
-    return redirect(url_for(".screen"))
+    return _back()

@@ -44,10 +44,54 @@
     setInterval(chime, 4000);
   }
 
-  // Help dialog, from every screen.
-  const dialog = document.getElementById("help-dialog");
-  document.querySelectorAll('[data-action="help"]').forEach((b) =>
-    b.addEventListener("click", () => dialog && dialog.showModal()));
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  function post(path, fields) {
+    const body = new URLSearchParams(Object.assign({ csrf_token: csrf }, fields));
+    return fetch(path, { method: "POST", body, credentials: "same-origin" });
+  }
+
+  // Help and display dialogs, from every screen.
+  function opens(action, id) {
+    const dialog = document.getElementById(id);
+    document.querySelectorAll('[data-action="' + action + '"]').forEach((b) =>
+      b.addEventListener("click", () => dialog && dialog.showModal()));
+  }
+  opens("help", "help-dialog");
+  opens("display", "display-dialog");
+
+  // Voice guidance: each screen speaks once on arrival; 'listen again' replays it.
+  const voice = document.getElementById("voice");
+  if (voice) {
+    voice.play().catch(() => {}); // a browser without the kiosk's autoplay flag stays silent
+    document.querySelectorAll('[data-action="replay"]').forEach((b) =>
+      b.addEventListener("click", () => {
+        voice.currentTime = 0;
+        voice.play().catch(() => {});
+        main.dataset.replays = String(Number(main.dataset.replays || 0) + 1);
+        post("used", { option: "voice_replay" });
+      }));
+  }
+
+  // Nobody touching the screen: ask 'still there?', then wipe it for the next person.
+  // No decision has a time limit while the resident keeps touching the screen.
+  if (main.dataset.idleArmed === "true") {
+    const timeout = Number(main.dataset.idleTimeout) * 1000;
+    const warning = Number(main.dataset.idleWarning) * 1000;
+    const still = document.getElementById("still-there");
+    let last = Date.now();
+    let sent = false;
+    const touched = () => { last = Date.now(); };
+    ["pointerdown", "keydown", "touchstart"].forEach((e) => document.addEventListener(e, touched, true));
+    setInterval(() => {
+      const idle = Date.now() - last;
+      if (idle >= timeout && !sent) {
+        sent = true;
+        post("action", { action: "timeout" }).finally(() => window.location.replace(window.location.pathname));
+      } else if (idle >= timeout - warning && still && !still.open) {
+        still.showModal();
+      }
+    }, 500);
+  }
 
   // Any form: one submission only (a double tap must not send twice).
   document.querySelectorAll("form").forEach((form) =>
@@ -67,8 +111,13 @@
   let lastTime = 0;
   const DOUBLE_TAP_MS = 250; // a shaky double tap is one press; a deliberate "1 1" is slower
 
+  const show = document.querySelector('[data-action="show-digits"]');
+  let shown = false;
   function render() {
-    slots.forEach((s, i) => s.classList.toggle("filled", i < digits.length));
+    slots.forEach((s, i) => {
+      s.classList.toggle("filled", i < digits.length && !shown);
+      s.textContent = shown && i < digits.length ? digits[i] : "";
+    });
     value.value = digits;
     submit.disabled = digits.length !== 4;
   }
@@ -81,6 +130,14 @@
     }));
   pinForm.querySelector('[data-action="clear"]').addEventListener("click", () => { digits = ""; render(); });
   pinForm.querySelector('[data-action="delete"]').addEventListener("click", () => { digits = digits.slice(0, -1); render(); });
+  if (show) {
+    show.addEventListener("click", () => {
+      shown = !shown;
+      show.setAttribute("aria-pressed", String(shown));
+      show.textContent = shown ? show.dataset.labelHide : show.dataset.labelShow;
+      render();
+    });
+  }
   pinForm.addEventListener("submit", () => { submit.disabled = true; });
   render();
 })();
