@@ -217,3 +217,64 @@ def test_every_change_bumps_the_version():
     f.agree(2)
     seen.append(f.version)
     assert seen == sorted(set(seen))
+
+
+def test_language_and_display_options_last_for_one_resident_and_are_recorded():
+    f = Flow(default_language="ja")
+    f.choose_language("vi", 0)
+    f.toggle_option("large", 0)
+    f.card_inserted(1)
+    f.card_read(facts(), 2)
+    f.toggle_option("contrast", 3)
+    f.toggle_option("contrast", 4)  # tried and turned off again: still counted as used
+    f.agree(5)
+    f.pin_submitted(6)
+    f.registered(already=False, now=7)
+    (summary,) = f.take_finished()
+    assert summary.language == "vi" and summary.options == {"large", "contrast"}
+    f.card_removed(8)
+    assert (f.language, f.options) == ("ja", set())  # the next person starts fresh
+
+
+def test_card_put_back_keeps_the_residents_language():
+    f = at_pin()
+    f.choose_language("pt", 3)
+    f.card_removed(4)
+    f.card_inserted(5)
+    assert f.language == "pt" and f.busy
+
+
+def test_idle_timeout_stops_a_decision_and_wipes_the_screen():
+    f = at_pin()
+    f.idle_timeout(100)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.TIMED_OUT)
+    (summary,) = f.take_finished()
+    assert summary.reason == Reason.TIMED_OUT
+    f.card_removed(101)
+    assert f.step == Step.IDLE
+
+
+def test_idle_timeout_never_interrupts_the_card_or_a_waiting_helper():
+    f = at_pin()
+    f.pin_submitted(3)
+    f.idle_timeout(100)
+    assert f.step == Step.REGISTERING
+    g = one_try_left_with_card()
+    g.idle_timeout(100)
+    assert g.reason == Reason.ONE_TRY_LEFT
+
+
+def test_idle_timeout_on_the_first_screen_resets_the_chosen_language():
+    f = Flow()
+    f.choose_language("ko", 0)
+    f.idle_timeout(200)
+    assert f.language == "ja" and f.step == Step.IDLE
+
+
+def test_calling_the_helper_marks_the_session_assisted():
+    f = at_pin()
+    f.call_helper(3)
+    assert f.helper_called
+    f.cancel(4)
+    (summary,) = f.take_finished()
+    assert summary.assisted

@@ -1,0 +1,56 @@
+"""Nobody touching the screen: 'still there?' first, then the screen is wiped (real Chromium)."""
+
+import pytest
+
+from tests.test_browser import at_step, browser, insert, remove  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(instance):
+    from kiosk import create_app
+
+    app = create_app(
+        {
+            "demo": True,
+            "instance_path": str(instance),
+            "secret_key": "test",
+            "idle_timeout_seconds": 4,
+            "idle_warning_seconds": 2,
+        }
+    )
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["kiosk.terminal"].stop()
+
+
+@pytest.fixture
+def page(browser, live_server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
+    resident, panel = context.new_page(), context.new_page()
+    resident.goto(live_server + "/")
+    panel.goto(live_server + "/demo/")
+    yield resident, panel
+    context.close()
+
+
+def test_still_there_then_the_decision_stops_and_the_screen_is_wiped(page, demo, terminal):
+    resident, panel = page
+    at_step(resident, "idle")
+    insert(panel, "hanako")
+    at_step(resident, "consent")
+    resident.locator('[data-action="agree"]').click()
+    at_step(resident, "pin")
+    resident.locator('[data-key="1"]').click()
+    resident.wait_for_selector("#still-there[open]", timeout=6_000)
+    resident.locator('[data-action="still-here"]').click()  # a touch: the clock starts again
+    assert resident.locator('main[data-step="pin"]').count() == 1
+    resident.wait_for_selector("#still-there[open]", timeout=6_000)
+    resident.wait_for_selector('main[data-reason="timed_out"]', timeout=8_000)
+    assert resident.locator(".pin-display .slot.filled").count() == 0  # the digits are gone
+    assert terminal.snapshot()["step"] == "error"
+    remove(panel)
+    at_step(resident, "idle")
+    (event,) = list(terminal.stats.events())
+    assert event["reason"] == "timed_out"
