@@ -12,7 +12,7 @@ from html import escape
 
 KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆]")
 TAG = re.compile(r"(<[^>]+>)")
-SKIP = {"script", "style", "title", "rt", "textarea"}
+SKIP = {"script", "style", "title", "ruby", "rt", "textarea"}
 
 
 @lru_cache(maxsize=1)
@@ -46,8 +46,9 @@ def annotate_text(text: str) -> str:
     """Plain text (already HTML-escaped) with ruby on its kanji."""
     if not KANJI.search(text):
         return text
-    # Entities such as &amp; are kept whole by converting only the runs between them.
-    parts = re.split(r"(&[#\w]+;)", text)
+    # Entities such as &amp; and whitespace are kept as they are: only the runs between them
+    # are converted (pykakasi garbles trailing whitespace).
+    parts = re.split(r"(&[#\w]+;|\s+)", text)
     out = []
     for part in parts:
         if part.startswith("&") or not KANJI.search(part):

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots of each resident step (docs/screenshots/*.png) by
+# running the browser happy path in Chromium, which photographs every step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh test
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+.venv/bin/python -m pytest -q tests/test_browser.py::test_happy_path tests/test_browser.py::test_wrong_pin_shows_tries_left \
+  "tests/test_accessibility.py::test_whole_visit_in_each_language_passes_axe_on_every_screen[en]" \
+  "tests/test_accessibility.py::test_display_options_keep_every_rule[options1]" \
+  "tests/test_accessibility.py::test_display_options_keep_every_rule[options3]"
+mkdir -p docs/screenshots
+for name in happy-1-idle happy-2-consent happy-3-pin happy-4-registering happy-5-done wrong-pin \
+            lang-en-1-idle display-large display-furigana; do
+  cp "test-artifacts/$name.png" "docs/screenshots/$name.png"
+done
+echo "screenshots written to docs/screenshots/"
