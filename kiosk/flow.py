@@ -118,8 +118,10 @@ class Flow:
             self.session = None
 
     def _hold(self, reason: Reason, now: float) -> None:
-        """An error screen that a helper may still resolve: the session stays open."""
+        """An error screen that a helper must resolve: the session stays open and the helper
+        is called at once (the staff side sees it)."""
         self.busy = False
+        self.helper_called = True
         self._go(Step.ERROR, now, reason)
 
     def _fail(self, reason: Reason, now: float) -> None:
@@ -235,6 +237,7 @@ class Flow:
         if not self.card_present:
             raise InvalidTransition("the card is not in the reader")
         self.last_try_allowed = True
+        self.helper_called = False  # the helper is here
         self.session.assisted = True
         self._go(Step.PIN, now)
 

@@ -81,6 +81,7 @@ def one_try_left_with_card() -> Flow:
 def test_one_try_left_waits_for_the_helper_with_the_session_open():
     f = one_try_left_with_card()
     assert (f.step, f.reason) == (Step.ERROR, Reason.ONE_TRY_LEFT)
+    assert f.helper_called  # the staff side is told at once
     assert f.take_finished() == []
     f.tick(500, error_return_seconds=20, reminder_seconds=15)
     assert f.step == Step.ERROR and not f.reminding  # no 'take your card' nagging: staff are coming
