@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,12 @@ babel = Babel()
 
 def create_app(settings: dict[str, Any] | None = None, config_path: str | None = None, reader=None) -> Flask:
     """Build the kiosk app. ``settings`` override the config file (tests pass them here)."""
+    from kiosk.accounts import AccountStore
     from kiosk.i18n import current_language, select_locale
     from kiosk.languages import LANGUAGES, language
     from kiosk.services import build_terminal, instance_secret
-    from kiosk.views import demo, resident
+    from kiosk.staffside import s_
+    from kiosk.views import demo, manager, resident, staff
 
     values = kiosk_config.load(config_path, settings)
     app = Flask(
@@ -42,17 +45,22 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # residents take their time; the token dies with the session
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=values["manager_session_minutes"]),
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["s_"] = s_
     app.jinja_env.globals["current_language"] = lambda: language(current_language())
 
     terminal, demo_cards = build_terminal(values, reader)
     app.extensions["kiosk.terminal"] = terminal
     app.extensions["kiosk.demo"] = demo_cards
+    app.extensions["kiosk.accounts"] = AccountStore(Path(app.instance_path) / "accounts.sqlite3")
     app.register_blueprint(resident.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(manager.bp)
     if demo_cards is not None:
         app.register_blueprint(demo.bp)
 

@@ -119,22 +119,167 @@ def stats() -> None:
     """Statistics for the subsidy report."""
 
 
+def _settings(config_path: str | None):
+    try:
+        return kiosk_config.load(config_path, None if config_path else {"demo": True})
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
+
+
+def _stats_store(config_path: str | None):
+    from kiosk.stats import StatsStore
+
+    return StatsStore(Path(_settings(config_path)["instance_path"]) / "stats.sqlite3")
+
+
+def _accounts(config_path: str | None):
+    from kiosk.accounts import AccountStore
+
+    instance = Path(_settings(config_path)["instance_path"])
+    instance.mkdir(parents=True, exist_ok=True)
+    return AccountStore(instance / "accounts.sqlite3")
+
+
+ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False))
+encoding_option = click.option(
+    "--encoding", type=click.Choice(list(ENCODINGS)), default="utf-8", show_default=True,
+    help="utf-8 (with BOM) or cp932 (Shift_JIS) for Excel on municipal PCs.",
+)  # fmt: skip
+
+
 @stats.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
-@click.option("--config", "config_path", type=click.Path(dir_okay=False))
-def export(fmt: str, out: str, config_path: str | None) -> None:
-    """Write every statistics event to a file (UTF-8 with BOM, opens in Excel)."""
-    from kiosk.stats import StatsStore
+@encoding_option
+@config_option
+def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
+    """Write every statistics event with its chain columns; prints the chain head."""
+    store = _stats_store(config_path)
+    with open(out, "w", encoding=ENCODINGS[encoding], newline="", errors="replace") as fh:
+        count = store.export_csv(fh)
+    click.echo(f"{count} events written to {out}; chain head {store.head()}")
+
+
+@stats.command("verify")
+@config_option
+def verify(config_path: str | None) -> None:
+    """Check the hash chain; report the first altered, missing or moved row (exit 1)."""
+    report = _stats_store(config_path).verify()
+    if report.ok:
+        click.echo(f"ok: {report.rows} events, chain head {report.head}")
+    else:
+        click.echo(f"BROKEN after {report.rows} good events: {report.problem}", err=True)
+        sys.exit(1)
+
+
+@stats.command("report")
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="CSV file; else a table on stdout.")
+@encoding_option
+@config_option
+def report(month: str, out: str | None, encoding: str, config_path: str | None) -> None:
+    """The month's figures for the subsidy claim (the same as the manager's report)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.report import monthly_report
+    from kiosk.stats import write_csv
 
     try:
-        settings = kiosk_config.load(config_path, None if config_path else {"demo": True})
-    except kiosk_config.ConfigError as exc:
-        _fail(str(exc))
-    store = StatsStore(Path(settings["instance_path"]) / "stats.sqlite3")
+        dt.datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        _fail(f"--month {month!r}: use YYYY-MM")
+    settings = _settings(config_path)
+    figures = monthly_report(_stats_store(config_path).events(), _accounts(config_path).shifts(), month,
+                             ZoneInfo(settings["timezone"]), dt.datetime.now(dt.UTC))
+    rows = [{"month": month, "category": c, "key": k, "value": v} for c, k, v in figures.rows()]
+    if out:
+        with open(out, "w", encoding=ENCODINGS[encoding], newline="", errors="replace") as fh:
+            write_csv(rows, fh, ("month", "category", "key", "value"))
+        click.echo(f"{len(rows)} figures for {month} written to {out}")
+    else:
+        for row in rows:
+            click.echo(f"{row['category']:22} {row['key']:32} {row['value']}")
+
+
+@stats.command("merge")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def merge(files: tuple[str, ...], out: str) -> None:
+    """Combine several terminals' event exports, counting each event once."""
+    from kiosk.stats import EXPORT_COLUMNS, merge_exports, write_csv
+
+    rows, checks = merge_exports(files)
+    for path, check in checks:
+        state = f"chain ok, head {check.head[:16]}" if check.ok else f"CHAIN BROKEN: {check.problem}"
+        click.echo(f"{path}: {check.rows} events, {state}")
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
-        count = store.export_csv(fh)
-    click.echo(f"{count} events written to {out}")
+        write_csv(rows, fh, EXPORT_COLUMNS)
+    click.echo(f"{len(rows)} distinct events written to {out}")
+    if not all(check.ok for _, check in checks):
+        sys.exit(1)
+
+
+@stats.command("prune")
+@click.option("--before", required=True, help="YYYY-MM-DD: raw events that ended before this day go.")
+@config_option
+def prune(before: str, config_path: str | None) -> None:
+    """Retention: fold old raw events into monthly summaries and delete them."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(before)
+    except ValueError:
+        _fail(f"--before {before!r}: use YYYY-MM-DD")
+    removed = _stats_store(config_path).prune(day)
+    click.echo(f"{removed} raw events before {day} folded into monthly summaries")
+
+
+@main.group()
+def staff() -> None:
+    """Helpers' accounts."""
+
+
+def _secret(prompt: str, from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@staff.command("create")
+@click.argument("code")
+@click.option("--pin-stdin", is_flag=True, help="Read the staff PIN from standard input.")
+@config_option
+def staff_create(code: str, pin_stdin: bool, config_path: str | None) -> None:
+    """Create a helper account (staff code + a 4-8 digit PIN of their own)."""
+    from kiosk.accounts import AccountError
+
+    try:
+        _accounts(config_path).create_staff(code, _secret("Staff PIN", pin_stdin))
+    except AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"staff {code} created")
+
+
+@main.group()
+def manager() -> None:
+    """Managers' accounts."""
+
+
+@manager.command("create")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@config_option
+def manager_create(name: str, password_stdin: bool, config_path: str | None) -> None:
+    """Create a manager account (password of at least 10 characters)."""
+    from kiosk.accounts import AccountError
+
+    try:
+        _accounts(config_path).create_manager(name, _secret("Password", password_stdin))
+    except AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"manager {name} created")
 
 
 @main.group()

@@ -25,6 +25,9 @@ SCHEMA: dict[str, tuple[type, Any]] = {
     "error_return_seconds": (int, 20),
     "card_reminder_seconds": (int, 15),
     "idle_timeout_seconds": (int, 180),
+    "timezone": (str, "Asia/Tokyo"),
+    "shift_close_time": (str, "19:00"),
+    "manager_session_minutes": (int, 30),
     "idle_warning_seconds": (int, 30),
     "age_source": (str, "card"),
     "demo": (bool, False),
@@ -54,6 +57,16 @@ def validate(values: dict[str, Any], source: str = "config") -> dict[str, Any]:
 
     if settings["default_language"] not in LANGUAGES:
         raise ConfigError(f"{source}: key 'default_language' must be one of {', '.join(LANGUAGES)}")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(settings["timezone"])
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(f"{source}: key 'timezone' is not a known time zone") from None
+    import re
+
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", settings["shift_close_time"]):
+        raise ConfigError(f"{source}: key 'shift_close_time' must look like \"19:00\"")
     if settings["age_source"] not in ("card", "staff", "none"):
         raise ConfigError(f"{source}: key 'age_source' must be \"card\", \"staff\" or \"none\"")
     if not settings["demo"] and not settings["reader"]:

@@ -277,6 +277,28 @@ class Flow:
         elif not self.card_present:
             self._reset(now)
 
+    # -- the helper's controls (staff panel) ---------------------------------------------
+    def staff_cancel(self, now: float) -> None:
+        """The helper stops the session wherever it waits for a person (not mid-card-write)."""
+        if self.step == Step.REGISTERING or self.busy:
+            raise InvalidTransition("the card is being written: wait for the result")
+        if self.session is None:
+            raise InvalidTransition("no session to cancel")
+        self.session.assisted = True
+        self._fail(Reason.CANCELLED, now)
+
+    def set_assisted(self, assisted: bool, now: float) -> None:
+        if self.session is None:
+            raise InvalidTransition("no session open")
+        self.session.assisted = assisted
+        self.version += 1
+
+    def set_age_band(self, band: str, now: float) -> None:
+        if self.session is None:
+            raise InvalidTransition("no session open")
+        self.session.age_band = band
+        self.version += 1
+
     def acknowledge(self, now: float) -> None:
         """'Back to start' on an error whose card is already gone."""
         self._require(Step.ERROR, Step.DONE)
@@ -311,7 +333,7 @@ class Flow:
     def registered(self, already: bool, now: float, age_band: str | None = None) -> None:
         self._require(Step.REGISTERING)
         assert self.session is not None
-        self.session.age_band = age_band
+        self.session.age_band = age_band or self.session.age_band  # the card's, else the helper's
         self.tries_left = 3
         reason = Reason.ALREADY_REGISTERED if already else Reason.REGISTERED
         self._finish(now, Outcome.ALREADY_REGISTERED if already else Outcome.REGISTERED, reason)

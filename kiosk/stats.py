@@ -2,15 +2,22 @@
 
 Columns are the subsidy report's needs and nothing more: no name, address, birth date,
 個人番号, PIN or certificate; the holder is a keyed pseudonym for counting repeat visits.
+
+Rows are append-only and hash-chained: each holds the hash of the one before, so an edited,
+deleted or reordered row breaks the chain at that row (`kiosk stats verify`), and an export
+carries the chain head an auditor can compare with the terminal.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +41,9 @@ COLUMNS = (
     "options",
     "holder_key",
 )
+CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
+EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS
+GENESIS = "0" * 64
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -53,13 +63,43 @@ CREATE TABLE IF NOT EXISTS events (
     language TEXT NOT NULL,
     assisted INTEGER NOT NULL,
     options TEXT NOT NULL DEFAULT '',
-    holder_key TEXT NOT NULL
+    holder_key TEXT NOT NULL,
+    seq INTEGER,
+    prev_hash TEXT,
+    row_hash TEXT
 );
+CREATE TABLE IF NOT EXISTS chain_anchor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,       -- the last pruned row's seq (0: nothing pruned)
+    row_hash TEXT NOT NULL      -- and its hash: verification starts from here
+);
+CREATE TABLE IF NOT EXISTS monthly_summary (
+    month TEXT NOT NULL, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
+    outcome TEXT NOT NULL, age_band TEXT NOT NULL, new_card TEXT NOT NULL, assisted INTEGER NOT NULL,
+    sessions INTEGER NOT NULL,
+    PRIMARY KEY (month, terminal_id, venue, outcome, age_band, new_card, assisted)
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'statistics events are append-only'); END;
 """
 
 
 def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
+
+
+def row_hash(prev_hash: str, seq: int, values: Iterable) -> str:
+    """The chain link: SHA-256 over the previous hash, the sequence number and the row."""
+    payload = json.dumps([prev_hash, seq, *values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    rows: int
+    head: str
+    problem: str = ""
 
 
 class StatsStore:
@@ -69,10 +109,10 @@ class StatsStore:
         self.path = str(path)
         db = self._connect()
         try:
-            db.executescript(SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
-            if "options" not in columns:  # a store made before display options existed
-                db.execute("ALTER TABLE events ADD COLUMN options TEXT NOT NULL DEFAULT ''")
+            if columns and "row_hash" not in columns:
+                self._upgrade(db, columns)
+            db.executescript(SCHEMA)
         finally:
             db.close()
 
@@ -82,9 +122,26 @@ class StatsStore:
         db.execute("PRAGMA synchronous=FULL")
         return db
 
+    @staticmethod
+    def _upgrade(db: sqlite3.Connection, columns: set[str]) -> None:
+        """A store from before the chain (or the options column): add and link the rows."""
+        with db:
+            if "options" not in columns:
+                db.execute("ALTER TABLE events ADD COLUMN options TEXT NOT NULL DEFAULT ''")
+            for column in CHAIN_COLUMNS:
+                db.execute(f"ALTER TABLE events ADD COLUMN {column} {'INTEGER' if column == 'seq' else 'TEXT'}")
+            prev, seq = GENESIS, 0
+            for row in db.execute(f"SELECT id, {', '.join(COLUMNS)} FROM events ORDER BY id").fetchall():
+                seq += 1
+                link = row_hash(prev, seq, row[1:])
+                db.execute(
+                    "UPDATE events SET seq = ?, prev_hash = ?, row_hash = ? WHERE id = ?", (seq, prev, link, row[0])
+                )
+                prev = link
+
     def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
         event_id = str(uuid.uuid4())
-        row = (
+        values = (
             event_id,
             terminal_id,
             venue,
@@ -102,29 +159,181 @@ class StatsStore:
             " ".join(sorted(summary.options)),
             summary.holder_key,
         )
-        db = self._connect()
-        try:
-            with db:
-                db.execute(f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", row)
-        finally:
-            db.close()
+        self.append([values])
         return event_id
 
-    def events(self) -> Iterator[dict]:
+    def append(self, rows: Iterable[tuple]) -> int:
+        """Append rows (values in COLUMNS order) to the chain in one transaction."""
+        db = self._connect()
+        count = 0
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")  # one writer links at a time
+                seq, prev = self._head(db)
+                for values in rows:
+                    seq += 1
+                    link = row_hash(prev, seq, values)
+                    db.execute(
+                        f"INSERT INTO events ({', '.join(COLUMNS + CHAIN_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' * (len(COLUMNS) + 3))})",
+                        (*values, seq, prev, link),
+                    )
+                    prev = link
+                    count += 1
+        finally:
+            db.close()
+        return count
+
+    @staticmethod
+    def _head(db: sqlite3.Connection) -> tuple[int, str]:
+        row = db.execute("SELECT seq, row_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if row:
+            return row[0], row[1]
+        anchor = db.execute("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+        return (anchor[0], anchor[1]) if anchor else (0, GENESIS)
+
+    def events(self, with_chain: bool = False) -> Iterator[dict]:
+        columns = EXPORT_COLUMNS if with_chain else COLUMNS
         db = self._connect()
         db.row_factory = sqlite3.Row
         try:
-            for row in db.execute(f"SELECT {', '.join(COLUMNS)} FROM events ORDER BY id"):
+            for row in db.execute(f"SELECT {', '.join(columns)} FROM events ORDER BY id"):
                 yield dict(row)
         finally:
             db.close()
 
+    def head(self) -> str:
+        db = self._connect()
+        try:
+            return self._head(db)[1]
+        finally:
+            db.close()
+
+    def verify(self) -> ChainReport:
+        """Walk the chain from the anchor; report the first edited, missing or moved row."""
+        db = self._connect()
+        try:
+            anchor = db.execute("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+            seq, prev = anchor if anchor else (0, GENESIS)
+            rows = db.execute(f"SELECT {', '.join(COLUMNS + CHAIN_COLUMNS)} FROM events ORDER BY id").fetchall()
+        finally:
+            db.close()
+        return verify_rows(rows, seq, prev)
+
     def export_csv(self, out: TextIO) -> int:
-        """Write every event as CSV (header first); return the number of rows."""
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+        """Every event as CSV with its chain columns (header first); returns the row count.
+        The last row's row_hash is the chain head."""
+        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         count = 0
-        for event in self.events():
+        for event in self.events(with_chain=True):
             writer.writerow(event)
             count += 1
         return count
+
+    def prune(self, before: dt.date) -> int:
+        """Retention: fold raw events that ended before ``before`` into monthly_summary,
+        delete them, and keep the last one's hash as the chain's new anchor."""
+        cutoff = dt.datetime.combine(before, dt.time(), dt.UTC).isoformat(timespec="seconds")
+        db = self._connect()
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                old = db.execute(
+                    "SELECT seq, row_hash FROM events WHERE ended_at < ? ORDER BY id DESC LIMIT 1", (cutoff,)
+                ).fetchone()
+                if old is None:
+                    return 0
+                last_seq, last_hash = old
+                db.execute(
+                    "INSERT INTO monthly_summary SELECT substr(ended_at, 1, 7), terminal_id, venue, outcome,"
+                    " coalesce(age_band, 'unknown'), coalesce(CAST(new_card AS TEXT), 'unknown'), assisted, count(*)"
+                    " FROM events WHERE seq <= ? GROUP BY 1, 2, 3, 4, 5, 6, 7"
+                    " ON CONFLICT DO UPDATE SET sessions = sessions + excluded.sessions",
+                    (last_seq,),
+                )
+                deleted = db.execute("DELETE FROM events WHERE seq <= ?", (last_seq,)).rowcount
+                db.execute(
+                    "INSERT INTO chain_anchor (id, seq, row_hash) VALUES (1, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash",
+                    (last_seq, last_hash),
+                )
+            return deleted
+        finally:
+            db.close()
+
+    def summaries(self) -> list[dict]:
+        db = self._connect()
+        db.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in db.execute("SELECT * FROM monthly_summary ORDER BY 1, 2, 3")]
+        finally:
+            db.close()
+
+
+def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> ChainReport:
+    """Rows are COLUMNS values followed by seq, prev_hash, row_hash, in stored order."""
+    count = 0
+    n = len(COLUMNS)
+    for row in rows:
+        values, (row_seq, row_prev, stored) = tuple(row[:n]), row[n : n + 3]
+        expected_seq = seq + 1
+        if row_seq != expected_seq:
+            what = "missing" if row_seq > expected_seq else "out of order"
+            return ChainReport(False, count, prev, f"row {expected_seq} is {what} (found row {row_seq} there)")
+        if row_prev != prev or row_hash(prev, row_seq, values) != stored:
+            return ChainReport(False, count, prev, f"row {row_seq} ({values[0]}) was altered")
+        seq, prev = row_seq, stored
+        count += 1
+    return ChainReport(True, count, prev)
+
+
+INT_COLUMNS = {"pin_attempts", "tries_left_at_start", "new_card", "assisted", "seq"}
+NULLABLE = {"reason", "tries_left_at_start", "new_card", "age_band"}
+
+
+def typed_row(row: dict) -> tuple:
+    """A CSV row back into the stored values (COLUMNS, then the chain), as the hash saw them."""
+    out = []
+    for column in EXPORT_COLUMNS:
+        value = row.get(column, "")
+        if value == "" and column in NULLABLE:
+            out.append(None)
+        elif column in INT_COLUMNS:
+            out.append(int(value))
+        elif column == "duration_seconds":
+            out.append(float(value))
+        else:
+            out.append(value)
+    return tuple(out)
+
+
+def merge_exports(paths: Iterable[str | Path]) -> tuple[list[dict], list[tuple[str, ChainReport]]]:
+    """Events of several terminals' exports, each counted once (by event_id), with each
+    file's own chain check (a file whose chain is broken is reported, and still merged)."""
+    seen: dict[str, dict] = {}
+    checks = []
+    for path in paths:
+        rows = read_csv_export(path)
+        first_seq = int(rows[0]["seq"]) - 1 if rows else 0
+        first_prev = rows[0]["prev_hash"] if rows else GENESIS
+        checks.append((str(path), verify_rows((typed_row(r) for r in rows), first_seq, first_prev)))
+        for row in rows:
+            seen.setdefault(row["event_id"], row)
+    merged = sorted(seen.values(), key=lambda r: (r["started_at"], r["terminal_id"], r["event_id"]))
+    return merged, checks
+
+
+def read_csv_export(path: str | Path, encoding: str = "utf-8-sig") -> list[dict]:
+    with open(path, encoding=encoding, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_csv(rows: Iterable[dict], out: TextIO, columns: tuple[str, ...]) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

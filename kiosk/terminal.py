@@ -171,6 +171,15 @@ class Terminal:
         with self._lock:
             self.flow.note_option_used(name)
 
+    def staff_cancel(self) -> None:
+        self._event(self.flow.staff_cancel)
+
+    def set_assisted(self, assisted: bool) -> None:
+        self._event(lambda now: self.flow.set_assisted(assisted, now))
+
+    def set_age_band(self, band: str) -> None:
+        self._event(lambda now: self.flow.set_age_band(band, now))
+
     def allow_last_try(self) -> None:
         """Staff side: after talking to the resident, allow the one remaining PIN try."""
         self._event(self.flow.allow_last_try)

@@ -64,3 +64,23 @@ def test_compiled_catalog_matches_its_po_file(lang: str) -> None:
     expected = {_key(m.id): _key(m.string) for m in po if m.id and m.string and not m.fuzzy}
     compiled = {_key(m.id): _key(m.string) for m in mo if m.id}
     assert compiled == expected, f"{lang}: run pybabel compile -d kiosk/translations"
+
+
+def test_staff_pages_strings_are_in_the_staff_catalogs() -> None:
+    """The staff side (helpers, managers) has its own domain, in Japanese and English."""
+    found: set[str] = set()
+    for folder in ("kiosk", "templates"):
+        for _f, _l, message, _c, _x in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python"), ("**.html", "jinja2")],
+            keywords={"s_": None, "s_l": None},
+        ):  # fmt: skip
+            found.add(message)
+    assert len(found) > 40
+    for lang in ("ja", "en"):
+        path = ROOT / "kiosk" / "translations_staff" / lang / "LC_MESSAGES"
+        with open(path / "staff.po", "rb") as f:
+            po = read_po(f, locale=lang)
+        translated = {m.id for m in po if m.id and m.string and not m.fuzzy}
+        assert not sorted(found - translated), f"{lang}: {sorted(found - translated)[:5]}"
+        with open(path / "staff.mo", "rb") as f:
+            assert {m.id: m.string for m in read_mo(f) if m.id} == {m.id: m.string for m in po if m.id}

@@ -2,6 +2,24 @@
 // No inline script anywhere (CSP), no framework: the server renders every step.
 "use strict";
 
+// The helper's panel follows the resident screen the same way (long polling its own URL).
+(function () {
+  const panel = document.querySelector("main[data-staff-panel]");
+  if (!panel) return;
+  const version = Number(panel.dataset.version);
+  (async function follow() {
+    for (;;) {
+      try {
+        const res = await fetch("state?since=" + version, { cache: "no-store" });
+        if (res.ok && (await res.json()).version !== version) { window.location.reload(); return; }
+        if (!res.ok) await new Promise((r) => setTimeout(r, 2000));
+      } catch (e) {
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  })();
+})();
+
 (function () {
   const main = document.querySelector("main[data-step]");
   if (!main) return;
