@@ -183,7 +183,7 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from kiosk.report import monthly_report
+    from kiosk.report import month_bounds, monthly_report
     from kiosk.stats import write_csv
 
     try:
@@ -191,8 +191,9 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     except ValueError:
         _fail(f"--month {month!r}: use YYYY-MM")
     settings = _settings(config_path)
-    figures = monthly_report(_stats_store(config_path).events(), _accounts(config_path).shifts(), month,
-                             ZoneInfo(settings["timezone"]), dt.datetime.now(dt.UTC))
+    tz = ZoneInfo(settings["timezone"])
+    events = _stats_store(config_path).events(ended=month_bounds(month, tz))
+    figures = monthly_report(events, _accounts(config_path).shifts(), month, tz, dt.datetime.now(dt.UTC))
     rows = [{"month": month, "category": c, "key": k, "value": v} for c, k, v in figures.rows()]
     if out:
         with open(out, "w", encoding=ENCODINGS[encoding], newline="", errors="replace") as fh:

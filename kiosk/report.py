@@ -91,6 +91,13 @@ def month_of(iso: str, tz: ZoneInfo) -> str:
     return dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m")
 
 
+def month_bounds(month: str, tz: ZoneInfo) -> tuple[str, str]:
+    """The local month as ISO UTC bounds (from, to excluded), for an indexed query."""
+    first = dt.datetime.strptime(month, "%Y-%m").replace(tzinfo=tz)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return tuple(t.astimezone(dt.UTC).isoformat(timespec="seconds") for t in (first, following))  # type: ignore[return-value]
+
+
 def monthly_report(
     events: Iterable[dict], shifts: Iterable[Shift], month: str, tz: ZoneInfo, now: dt.datetime
 ) -> MonthlyReport:

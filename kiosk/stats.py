@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS monthly_summary (
     sessions INTEGER NOT NULL,
     PRIMARY KEY (month, terminal_id, venue, outcome, age_band, new_card, assisted)
 );
+CREATE INDEX IF NOT EXISTS events_ended_at ON events (ended_at);
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'statistics events are append-only'); END;
 """
@@ -192,12 +193,14 @@ class StatsStore:
         anchor = db.execute("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
         return (anchor[0], anchor[1]) if anchor else (0, GENESIS)
 
-    def events(self, with_chain: bool = False) -> Iterator[dict]:
+    def events(self, with_chain: bool = False, ended: tuple[str, str] | None = None) -> Iterator[dict]:
+        """Events in stored order; ``ended`` = (from, to) ISO UTC bounds on ended_at, to excluded."""
         columns = EXPORT_COLUMNS if with_chain else COLUMNS
+        where, args = ("WHERE ended_at >= ? AND ended_at < ?", ended) if ended else ("", ())
         db = self._connect()
         db.row_factory = sqlite3.Row
         try:
-            for row in db.execute(f"SELECT {', '.join(columns)} FROM events ORDER BY id"):
+            for row in db.execute(f"SELECT {', '.join(columns)} FROM events {where} ORDER BY id", args):
                 yield dict(row)
         finally:
             db.close()

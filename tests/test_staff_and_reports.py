@@ -221,3 +221,10 @@ def test_retention_keeps_summaries_and_the_chain_verifiable(store):
     assert report.ok and report.rows == 5
     store.append([event("2026-11-20 10:00")])
     assert store.verify().ok
+
+
+def test_month_query_takes_exactly_the_local_month(store):
+    from kiosk.report import month_bounds
+
+    november = list(store.events(ended=month_bounds("2026-11", JST)))
+    assert len(november) == 6  # the event at 00:10 JST on 1 November is in, 23:30 on 31 October out

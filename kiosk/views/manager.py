@@ -12,7 +12,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.accounts import LockedOut
-from kiosk.report import monthly_report
+from kiosk.report import month_bounds, monthly_report
 from kiosk.staffside import accounts, manager_required, s_, s_l
 from kiosk.stats import EXPORT_COLUMNS, write_csv
 
@@ -40,7 +40,8 @@ def _month() -> str:
 
 def _report(month: str):
     stats = current_app.extensions["kiosk.terminal"].stats
-    return monthly_report(stats.events(), accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC))
+    events = stats.events(ended=month_bounds(month, _tz()))
+    return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC))
 
 
 @bp.route("/login", methods=["GET", "POST"])
