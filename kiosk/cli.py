@@ -192,6 +192,7 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
         _fail(f"--month {month!r}: use YYYY-MM")
     settings = _settings(config_path)
     tz = ZoneInfo(settings["timezone"])
+    _accounts(config_path).close_forgotten_shifts(dt.time.fromisoformat(settings["shift_close_time"]), tz)
     events = _stats_store(config_path).events(ended=month_bounds(month, tz))
     figures = monthly_report(events, _accounts(config_path).shifts(), month, tz, dt.datetime.now(dt.UTC))
     rows = [{"month": month, "category": c, "key": k, "value": v} for c, k, v in figures.rows()]

@@ -19,6 +19,16 @@ def accounts():
     return current_app.extensions["kiosk.accounts"]
 
 
+def close_forgotten_shifts() -> None:
+    """Shifts nobody signed out of end at the configured time (run before hours are used)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    settings = current_app.config["KIOSK"]
+    close_at = dt.time.fromisoformat(settings["shift_close_time"])
+    accounts().close_forgotten_shifts(close_at, ZoneInfo(settings["timezone"]))
+
+
 def staff_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from kiosk.accounts import LockedOut
 from kiosk.report import month_bounds, monthly_report
-from kiosk.staffside import accounts, manager_required, s_, s_l
+from kiosk.staffside import accounts, close_forgotten_shifts, manager_required, s_, s_l
 from kiosk.stats import EXPORT_COLUMNS, write_csv
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
@@ -39,6 +39,7 @@ def _month() -> str:
 
 
 def _report(month: str):
+    close_forgotten_shifts()
     stats = current_app.extensions["kiosk.terminal"].stats
     events = stats.events(ended=month_bounds(month, _tz()))
     return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC))

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from kiosk.accounts import AccountError
 from kiosk.flow import InvalidTransition
-from kiosk.staffside import accounts, panel_state, s_, s_l, staff_required
+from kiosk.staffside import accounts, close_forgotten_shifts, panel_state, s_, s_l, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AGE_BANDS = ("under_65", "65-74", "75+")
@@ -38,6 +38,7 @@ def login():
     if form.validate_on_submit():
         code = form.code.data.strip()
         if accounts().check_staff(code, form.pin.data):
+            close_forgotten_shifts()  # yesterday's shift left open ends at its closing time
             session.clear()
             session["staff"] = code
             settings = current_app.config["KIOSK"]
