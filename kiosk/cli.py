@@ -129,7 +129,8 @@ def _settings(config_path: str | None):
 def _stats_store(config_path: str | None):
     from kiosk.stats import StatsStore
 
-    return StatsStore(Path(_settings(config_path)["instance_path"]) / "stats.sqlite3")
+    settings = _settings(config_path)
+    return StatsStore(settings["stats_database_url"] or Path(settings["instance_path"]) / "stats.sqlite3")
 
 
 def _accounts(config_path: str | None):

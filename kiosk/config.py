@@ -26,6 +26,7 @@ SCHEMA: dict[str, tuple[type, Any]] = {
     "card_reminder_seconds": (int, 15),
     "idle_timeout_seconds": (int, 180),
     "timezone": (str, "Asia/Tokyo"),
+    "stats_database_url": (str, ""),
     "shift_close_time": (str, "19:00"),
     "manager_session_minutes": (int, 30),
     "idle_warning_seconds": (int, 30),

@@ -14,12 +14,14 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from kiosk.flow import SessionSummary
 
@@ -45,29 +47,36 @@ CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
 EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS
 GENESIS = "0" * 64
 
-SCHEMA = """
+SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
-    terminal_id TEXT NOT NULL,
-    venue TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    ended_at TEXT NOT NULL,
-    duration_seconds REAL NOT NULL,
-    outcome TEXT NOT NULL,
-    reason TEXT,
-    pin_attempts INTEGER NOT NULL,
-    tries_left_at_start INTEGER,
-    new_card INTEGER,
-    age_band TEXT,
-    language TEXT NOT NULL,
-    assisted INTEGER NOT NULL,
-    options TEXT NOT NULL DEFAULT '',
-    holder_key TEXT NOT NULL,
-    seq INTEGER,
-    prev_hash TEXT,
-    row_hash TEXT
+    event_id TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
+    started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_seconds REAL NOT NULL,
+    outcome TEXT NOT NULL, reason TEXT, pin_attempts INTEGER NOT NULL, tries_left_at_start INTEGER,
+    new_card INTEGER, age_band TEXT, language TEXT NOT NULL, assisted INTEGER NOT NULL,
+    options TEXT NOT NULL DEFAULT '', holder_key TEXT NOT NULL,
+    seq INTEGER, prev_hash TEXT, row_hash TEXT
 );
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'statistics events are append-only'); END;
+"""
+POSTGRES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id BIGSERIAL PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
+    started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_seconds DOUBLE PRECISION NOT NULL,
+    outcome TEXT NOT NULL, reason TEXT, pin_attempts INTEGER NOT NULL, tries_left_at_start INTEGER,
+    new_card INTEGER, age_band TEXT, language TEXT NOT NULL, assisted INTEGER NOT NULL,
+    options TEXT NOT NULL DEFAULT '', holder_key TEXT NOT NULL,
+    seq BIGINT, prev_hash TEXT, row_hash TEXT
+);
+CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'statistics events are append-only'; END $$;
+DROP TRIGGER IF EXISTS events_no_update ON events;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only();
+"""
+COMMON_SCHEMA = """
+CREATE INDEX IF NOT EXISTS events_ended_at ON events (ended_at);
 CREATE TABLE IF NOT EXISTS chain_anchor (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     seq INTEGER NOT NULL,       -- the last pruned row's seq (0: nothing pruned)
@@ -79,9 +88,6 @@ CREATE TABLE IF NOT EXISTS monthly_summary (
     sessions INTEGER NOT NULL,
     PRIMARY KEY (month, terminal_id, venue, outcome, age_band, new_card, assisted)
 );
-CREATE INDEX IF NOT EXISTS events_ended_at ON events (ended_at);
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'statistics events are append-only'); END;
 """
 
 
@@ -103,42 +109,60 @@ class ChainReport:
     problem: str = ""
 
 
+def _statements(script: str) -> list[str]:
+    """Split a schema script into statements (none of ours has ';' inside a string, except
+    the trigger bodies, which are kept whole)."""
+    out, buf = [], []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        if text.endswith(";") and (text.count("$$") % 2 == 0) and not (
+            text.upper().startswith("CREATE TRIGGER IF NOT EXISTS") and not text.upper().endswith("END;")
+        ):
+            out.append(text)
+            buf = []
+    return out
+
+
 class StatsStore:
-    """A SQLite file in the instance folder, in WAL mode so a crash loses no committed row."""
+    """The events, in a SQLite file in the instance folder (WAL, full sync: a crash loses no
+    committed row) or in one PostgreSQL database shared by several terminals."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        db = self._connect()
-        try:
-            columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
-            if columns and "row_hash" not in columns:
-                self._upgrade(db, columns)
-            db.executescript(SCHEMA)
-        finally:
-            db.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        return db
+    def __init__(self, path_or_url: str | Path) -> None:
+        target = str(path_or_url)
+        self.is_sqlite = "://" not in target
+        self.path = target  # the SQLite file, or the database URL
+        if self.is_sqlite:
+            self.engine = sa.create_engine(f"sqlite:///{target}", poolclass=NullPool)
+            sa.event.listen(self.engine, "connect", _sqlite_connect)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            self.engine = sa.create_engine(target, pool_pre_ping=True)
+        with self.engine.begin() as db:
+            if self.is_sqlite:
+                columns = {row[1] for row in db.exec_driver_sql("PRAGMA table_info(events)")}
+                if columns and "row_hash" not in columns:
+                    self._upgrade(db, columns)
+            schema = SQLITE_SCHEMA if self.is_sqlite else POSTGRES_SCHEMA
+            for statement in _statements(schema) + _statements(COMMON_SCHEMA):
+                db.exec_driver_sql(statement)
 
     @staticmethod
-    def _upgrade(db: sqlite3.Connection, columns: set[str]) -> None:
-        """A store from before the chain (or the options column): add and link the rows."""
-        with db:
-            if "options" not in columns:
-                db.execute("ALTER TABLE events ADD COLUMN options TEXT NOT NULL DEFAULT ''")
-            for column in CHAIN_COLUMNS:
-                db.execute(f"ALTER TABLE events ADD COLUMN {column} {'INTEGER' if column == 'seq' else 'TEXT'}")
-            prev, seq = GENESIS, 0
-            for row in db.execute(f"SELECT id, {', '.join(COLUMNS)} FROM events ORDER BY id").fetchall():
-                seq += 1
-                link = row_hash(prev, seq, row[1:])
-                db.execute(
-                    "UPDATE events SET seq = ?, prev_hash = ?, row_hash = ? WHERE id = ?", (seq, prev, link, row[0])
-                )
-                prev = link
+    def _upgrade(db, columns: set[str]) -> None:
+        """A SQLite store from before the chain (or the options column): add and link the rows."""
+        if "options" not in columns:
+            db.exec_driver_sql("ALTER TABLE events ADD COLUMN options TEXT NOT NULL DEFAULT ''")
+        for column in CHAIN_COLUMNS:
+            db.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} {'INTEGER' if column == 'seq' else 'TEXT'}")
+        prev, seq = GENESIS, 0
+        for row in db.exec_driver_sql(f"SELECT id, {', '.join(COLUMNS)} FROM events ORDER BY id").fetchall():
+            seq += 1
+            link = row_hash(prev, seq, tuple(row[1:]))
+            db.execute(
+                sa.text("UPDATE events SET seq = :seq, prev_hash = :prev, row_hash = :link WHERE id = :id"),
+                {"seq": seq, "prev": prev, "link": link, "id": row[0]},
+            )
+            prev = link
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
         event_id = str(uuid.uuid4())
@@ -163,115 +187,125 @@ class StatsStore:
         self.append([values])
         return event_id
 
+    def _lock(self, db) -> None:
+        """One writer links at a time (SQLite: every transaction here is BEGIN IMMEDIATE)."""
+        if not self.is_sqlite:
+            db.exec_driver_sql("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+
     def append(self, rows: Iterable[tuple]) -> int:
         """Append rows (values in COLUMNS order) to the chain in one transaction."""
-        db = self._connect()
+        insert = sa.text(
+            f"INSERT INTO events ({', '.join(COLUMNS + CHAIN_COLUMNS)}) "
+            f"VALUES ({', '.join(':' + c for c in COLUMNS + CHAIN_COLUMNS)})"
+        )
         count = 0
-        try:
-            with db:
-                db.execute("BEGIN IMMEDIATE")  # one writer links at a time
-                seq, prev = self._head(db)
-                for values in rows:
-                    seq += 1
-                    link = row_hash(prev, seq, values)
-                    db.execute(
-                        f"INSERT INTO events ({', '.join(COLUMNS + CHAIN_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * (len(COLUMNS) + 3))})",
-                        (*values, seq, prev, link),
-                    )
-                    prev = link
-                    count += 1
-        finally:
-            db.close()
+        with self.engine.begin() as db:
+            self._lock(db)
+            seq, prev = self._head(db)
+            batch = []
+            for values in rows:
+                seq += 1
+                link = row_hash(prev, seq, values)
+                batch.append(dict(zip(COLUMNS + CHAIN_COLUMNS, (*values, seq, prev, link), strict=True)))
+                prev = link
+                if len(batch) >= 5000:
+                    db.execute(insert, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                db.execute(insert, batch)
+                count += len(batch)
         return count
 
     @staticmethod
-    def _head(db: sqlite3.Connection) -> tuple[int, str]:
-        row = db.execute("SELECT seq, row_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    def _head(db) -> tuple[int, str]:
+        row = db.exec_driver_sql("SELECT seq, row_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         if row:
-            return row[0], row[1]
-        anchor = db.execute("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
-        return (anchor[0], anchor[1]) if anchor else (0, GENESIS)
+            return int(row[0]), row[1]
+        anchor = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+        return (int(anchor[0]), anchor[1]) if anchor else (0, GENESIS)
 
     def events(self, with_chain: bool = False, ended: tuple[str, str] | None = None) -> Iterator[dict]:
         """Events in stored order; ``ended`` = (from, to) ISO UTC bounds on ended_at, to excluded."""
         columns = EXPORT_COLUMNS if with_chain else COLUMNS
-        where, args = ("WHERE ended_at >= ? AND ended_at < ?", ended) if ended else ("", ())
-        db = self._connect()
-        db.row_factory = sqlite3.Row
-        try:
-            for row in db.execute(f"SELECT {', '.join(columns)} FROM events {where} ORDER BY id", args):
+        where = "WHERE ended_at >= :start AND ended_at < :stop" if ended else ""
+        params = {"start": ended[0], "stop": ended[1]} if ended else {}
+        with self.engine.connect() as db:
+            result = db.execution_options(yield_per=2000).execute(
+                sa.text(f"SELECT {', '.join(columns)} FROM events {where} ORDER BY id"), params
+            )
+            for row in result.mappings():
                 yield dict(row)
-        finally:
-            db.close()
 
     def head(self) -> str:
-        db = self._connect()
-        try:
+        with self.engine.connect() as db:
             return self._head(db)[1]
-        finally:
-            db.close()
 
     def verify(self) -> ChainReport:
         """Walk the chain from the anchor; report the first edited, missing or moved row."""
-        db = self._connect()
-        try:
-            anchor = db.execute("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
-            seq, prev = anchor if anchor else (0, GENESIS)
-            rows = db.execute(f"SELECT {', '.join(COLUMNS + CHAIN_COLUMNS)} FROM events ORDER BY id").fetchall()
-        finally:
-            db.close()
-        return verify_rows(rows, seq, prev)
+        with self.engine.connect() as db:
+            anchor = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+            seq, prev = (int(anchor[0]), anchor[1]) if anchor else (0, GENESIS)
+            rows = db.exec_driver_sql(
+                f"SELECT {', '.join(COLUMNS + CHAIN_COLUMNS)} FROM events ORDER BY id"
+            ).fetchall()
+        return verify_rows((tuple(r) for r in rows), seq, prev)
 
     def export_csv(self, out: TextIO) -> int:
         """Every event as CSV with its chain columns (header first); returns the row count.
         The last row's row_hash is the chain head."""
-        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        count = 0
-        for event in self.events(with_chain=True):
-            writer.writerow(event)
-            count += 1
-        return count
+        return write_csv(self.events(with_chain=True), out, EXPORT_COLUMNS)
 
     def prune(self, before: dt.date) -> int:
         """Retention: fold raw events that ended before ``before`` into monthly_summary,
         delete them, and keep the last one's hash as the chain's new anchor."""
         cutoff = dt.datetime.combine(before, dt.time(), dt.UTC).isoformat(timespec="seconds")
-        db = self._connect()
-        try:
-            with db:
-                db.execute("BEGIN IMMEDIATE")
-                old = db.execute(
-                    "SELECT seq, row_hash FROM events WHERE ended_at < ? ORDER BY id DESC LIMIT 1", (cutoff,)
-                ).fetchone()
-                if old is None:
-                    return 0
-                last_seq, last_hash = old
-                db.execute(
+        with self.engine.begin() as db:
+            self._lock(db)
+            old = db.execute(
+                sa.text("SELECT seq, row_hash FROM events WHERE ended_at < :cutoff ORDER BY id DESC LIMIT 1"),
+                {"cutoff": cutoff},
+            ).fetchone()
+            if old is None:
+                return 0
+            last_seq, last_hash = int(old[0]), old[1]
+            db.execute(
+                sa.text(
                     "INSERT INTO monthly_summary SELECT substr(ended_at, 1, 7), terminal_id, venue, outcome,"
                     " coalesce(age_band, 'unknown'), coalesce(CAST(new_card AS TEXT), 'unknown'), assisted, count(*)"
-                    " FROM events WHERE seq <= ? GROUP BY 1, 2, 3, 4, 5, 6, 7"
-                    " ON CONFLICT DO UPDATE SET sessions = sessions + excluded.sessions",
-                    (last_seq,),
-                )
-                deleted = db.execute("DELETE FROM events WHERE seq <= ?", (last_seq,)).rowcount
-                db.execute(
-                    "INSERT INTO chain_anchor (id, seq, row_hash) VALUES (1, ?, ?)"
-                    " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash",
-                    (last_seq, last_hash),
-                )
-            return deleted
-        finally:
-            db.close()
+                    " FROM events WHERE seq <= :seq GROUP BY 1, 2, 3, 4, 5, 6, 7"
+                    " ON CONFLICT (month, terminal_id, venue, outcome, age_band, new_card, assisted)"
+                    " DO UPDATE SET sessions = monthly_summary.sessions + excluded.sessions"
+                ),
+                {"seq": last_seq},
+            )
+            deleted = db.execute(sa.text("DELETE FROM events WHERE seq <= :seq"), {"seq": last_seq}).rowcount
+            db.execute(
+                sa.text(
+                    "INSERT INTO chain_anchor (id, seq, row_hash) VALUES (1, :seq, :hash)"
+                    " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash"
+                ),
+                {"seq": last_seq, "hash": last_hash},
+            )
+        return deleted
 
     def summaries(self) -> list[dict]:
-        db = self._connect()
-        db.row_factory = sqlite3.Row
-        try:
-            return [dict(r) for r in db.execute("SELECT * FROM monthly_summary ORDER BY 1, 2, 3")]
-        finally:
-            db.close()
+        with self.engine.connect() as db:
+            return [dict(r) for r in db.exec_driver_sql("SELECT * FROM monthly_summary ORDER BY 1, 2, 3").mappings()]
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # SQLAlchemy emits BEGIN itself (below), so pysqlite must not; WAL + full sync for safety.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> ChainReport:

@@ -48,6 +48,15 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str =
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    from tests.pg_harness import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def instance(tmp_path, pki_dir) -> Path:
     """An instance folder whose virtual-card CA is the session's test CA (keys made once)."""

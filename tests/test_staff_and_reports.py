@@ -12,6 +12,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy.exc
 
 from kiosk.accounts import AccountError, AccountStore, LockedOut, note_is_safe
 from kiosk.report import Shift, helper_hours, monthly_report, split_by_day
@@ -100,9 +101,13 @@ def event(ended: str, venue="本庁舎", outcome="registered", reason="registere
     return tuple(row[c] for c in COLUMNS)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = StatsStore(tmp_path / "stats.sqlite3")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The same tests on both stores: a terminal's SQLite file, and a shared PostgreSQL."""
+    if request.param == "sqlite":
+        s = StatsStore(tmp_path / "stats.sqlite3")
+    else:
+        s = StatsStore(request.getfixturevalue("postgres").new_database())
     s.append([
         event("2026-10-31 23:30"),  # October in JST, even though it is the 31st 14:30 UTC
         event("2026-11-01 00:10"),  # November in JST (October 31st in UTC)
@@ -132,7 +137,8 @@ def test_monthly_report_totals_equal_the_raw_events(store):
 
 def test_csv_export_reads_back_identically_in_utf8_and_cp932(store, tmp_path):
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\n')
+    url = "" if store.is_sqlite else store.path
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\nstats_database_url = "{url}"\n')
     rows = {}
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
         out = tmp_path / f"events-{encoding}.csv"
@@ -165,12 +171,11 @@ def test_merge_of_two_terminals_counts_each_event_once(tmp_path):
     assert report.sessions == 5
 
 
-def _tamper(store, sql: str, *args):
-    db = sqlite3.connect(store.path)
-    db.execute("DROP TRIGGER events_no_update")  # what an attacker with file access would do
-    db.execute(sql, args)
-    db.commit()
-    db.close()
+def _tamper(store, sql: str):
+    """What an attacker with write access to the database would do."""
+    with store.engine.begin() as db:
+        db.exec_driver_sql("DROP TRIGGER events_no_update" + ("" if store.is_sqlite else " ON events"))
+        db.exec_driver_sql(sql)
 
 
 def test_verify_passes_an_untouched_store(store):
@@ -178,11 +183,10 @@ def test_verify_passes_an_untouched_store(store):
     assert report.ok and report.rows == 7 and report.head == store.head()
 
 
-def test_rows_cannot_be_updated_through_sqlite(store):
-    db = sqlite3.connect(store.path)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        db.execute("UPDATE events SET venue = 'x' WHERE seq = 2")
-    db.close()
+def test_rows_cannot_be_updated(store):
+    with pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only"):
+        with store.engine.begin() as db:
+            db.exec_driver_sql("UPDATE events SET venue = 'x' WHERE seq = 2")
 
 
 def test_verify_finds_an_edited_row(store):
@@ -203,7 +207,9 @@ def test_verify_finds_reordered_rows(store):
     assert not report.ok and "row 2" in report.problem
 
 
-def test_cli_verify_exits_nonzero_on_a_broken_chain(store, tmp_path):
+def test_cli_verify_exits_nonzero_on_a_broken_chain(tmp_path):
+    store = StatsStore(tmp_path / "stats.sqlite3")
+    store.append([event("2026-11-05 10:00") for _ in range(6)])
     config = tmp_path / "kiosk.toml"
     config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\n')
     cmd = [sys.executable, "-m", "kiosk", "stats", "verify", "--config", str(config)]

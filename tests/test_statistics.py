@@ -82,3 +82,28 @@ def test_cli_export_writes_csv_that_excel_opens(client, demo, terminal, instance
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel on municipal PCs reads UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r["outcome"] for r in rows] == ["registered"]
+
+
+def test_several_terminals_can_share_one_postgresql_store(pki_dir, postgres, tmp_path):
+    """Two kiosks write to one database: one chain, each event once, verifiable."""
+    from kiosk import create_app
+
+    url = postgres.new_database()
+    apps = []
+    try:
+        for n in (1, 2):
+            (tmp_path / f"k{n}").mkdir()
+            (tmp_path / f"k{n}" / "virtualcard").symlink_to(pki_dir, target_is_directory=True)  # keys made once
+            app = create_app({"demo": True, "instance_path": str(tmp_path / f"k{n}"), "secret_key": "t",
+                              "terminal_id": f"kiosk-0{n}", "stats_database_url": url})  # fmt: skip
+            app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+            apps.append(app)
+            terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+            run_happy_path(app.test_client(), demo, terminal)
+        store = apps[0].extensions["kiosk.terminal"].stats
+        events = list(store.events())
+        assert sorted(e["terminal_id"] for e in events) == ["kiosk-01", "kiosk-02"]
+        assert store.verify().ok and store.verify().rows == 2
+    finally:
+        for app in apps:
+            app.extensions["kiosk.terminal"].stop()
