@@ -286,6 +286,50 @@ def manager_create(name: str, password_stdin: bool, config_path: str | None) -> 
 
 
 @main.group()
+def gateway() -> None:
+    """The simulated registration service."""
+
+
+@gateway.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True)
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this certificate.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False))
+@click.option("--client-ca", type=click.Path(exists=True, dir_okay=False),
+              help="Require client certificates issued by this CA (mutual TLS).")
+@config_option
+def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | None, client_ca: str | None,
+                  config_path: str | None) -> None:
+    """Run the simulated registration service (docs/gateway-api.md) until interrupted."""
+    from drivers.virtualcard.pki import VirtualPki
+    from kiosk.gateway_service import create_gateway_app
+
+    settings = _settings(config_path)
+    instance = Path(settings["instance_path"])
+    ca_certs = settings["ca_certs"] or [str(VirtualPki(instance / "virtualcard").ca_path)]
+    app = create_gateway_app(instance, ca_certs, settings["gateway_crl_file"] or None,
+                             settings["gateway_nonce_seconds"])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if tls_cert:
+        import ssl
+
+        from werkzeug.serving import make_server
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls_cert, tls_key)
+        if client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(client_ca)
+        click.echo(f"simulated registration service: https://{host}:{port}/v1/", err=True)
+        make_server(host, port, app, threaded=True, ssl_context=context).serve_forever()
+    else:
+        import waitress
+
+        click.echo(f"simulated registration service: http://{host}:{port}/v1/", err=True)
+        waitress.serve(app, host=host, port=port, threads=4, ident="madoguchi-gateway")
+
+
+@main.group()
 def voice() -> None:
     """Spoken guidance for the resident screens."""
 

@@ -27,6 +27,15 @@ SCHEMA: dict[str, tuple[type, Any]] = {
     "idle_timeout_seconds": (int, 180),
     "timezone": (str, "Asia/Tokyo"),
     "stats_database_url": (str, ""),
+    "gateway_url": (str, ""),
+    "gateway_ca_bundle": (str, ""),
+    "gateway_client_cert": (str, ""),
+    "gateway_client_key": (str, ""),
+    "gateway_connect_timeout": (int, 5),
+    "gateway_read_timeout": (int, 15),
+    "gateway_attempts": (int, 3),
+    "gateway_crl_file": (str, ""),
+    "gateway_nonce_seconds": (int, 120),
     "shift_close_time": (str, "19:00"),
     "manager_session_minutes": (int, 30),
     "idle_warning_seconds": (int, 30),
@@ -89,8 +98,9 @@ def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> di
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: not valid TOML ({exc})") from None
         base = Path(path).resolve().parent
-        for key in ("instance_path", "residents_file"):
-            if key in values and isinstance(values[key], str):
+        for key in ("instance_path", "residents_file", "gateway_ca_bundle", "gateway_client_cert",
+                    "gateway_client_key", "gateway_crl_file"):
+            if key in values and isinstance(values[key], str) and values[key]:
                 values[key] = str((base / values[key]).resolve())
         if isinstance(values.get("ca_certs"), list):
             values["ca_certs"] = [str((base / p).resolve()) if isinstance(p, str) else p for p in values["ca_certs"]]

@@ -56,7 +56,13 @@ class RegistrationGateway(Protocol):
     def challenge(self) -> Challenge: ...
 
     def register(
-        self, certificate: bytes, signature: bytes, nonce: bytes, consent_version: str, terminal_id: str
+        self,
+        certificate: bytes,
+        signature: bytes,
+        nonce: bytes,
+        consent_version: str,
+        terminal_id: str,
+        idempotency_key: str | None = None,
     ) -> RegistrationResult: ...
 
 
@@ -70,12 +76,23 @@ def load_ca_certificates(paths: list[str]) -> list[x509.Certificate]:
 class SimulatedGateway:
     """Verifies like the real service; remembers registrations in a SQLite file."""
 
-    def __init__(self, db_path: str | Path, ca_certs: list[x509.Certificate], clock=time.time) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        ca_certs: list[x509.Certificate],
+        clock=time.time,
+        crl_path: str | Path | None = None,
+        nonce_lifetime: float = NONCE_LIFETIME_SECONDS,
+    ) -> None:
         if not ca_certs:
             raise ValueError("the simulated gateway needs at least one CA certificate")
         self.db_path = str(db_path)
         self.ca_certs = ca_certs
         self.clock = clock
+        self.nonce_lifetime = nonce_lifetime
+        self.crl_path = Path(crl_path) if crl_path else None
+        self._crl_stamp: float | None = None
+        self._revoked: set[tuple[bytes, int]] = set()
         self._nonces: dict[bytes, float] = {}
         self._lock = threading.Lock()
         with self._db() as db:
@@ -83,6 +100,10 @@ class SimulatedGateway:
                 "CREATE TABLE IF NOT EXISTS registrations ("
                 " card_key TEXT PRIMARY KEY, registration_id TEXT NOT NULL,"
                 " registered_at TEXT NOT NULL, consent_version TEXT, terminal_id TEXT)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS idempotency ("
+                " key TEXT PRIMARY KEY, status TEXT NOT NULL, registration_id TEXT, created_at TEXT NOT NULL)"
             )
 
     @contextlib.contextmanager
@@ -102,7 +123,7 @@ class SimulatedGateway:
 
     def challenge(self) -> Challenge:
         nonce = secrets.token_bytes(32)
-        expires = self.clock() + NONCE_LIFETIME_SECONDS
+        expires = self.clock() + self.nonce_lifetime
         with self._lock:
             now = self.clock()
             self._nonces = {n: t for n, t in self._nonces.items() if t > now}
@@ -110,12 +131,54 @@ class SimulatedGateway:
         return Challenge(nonce, expires)
 
     def register(
-        self, certificate: bytes, signature: bytes, nonce: bytes, consent_version: str, terminal_id: str
+        self,
+        certificate: bytes,
+        signature: bytes,
+        nonce: bytes,
+        consent_version: str,
+        terminal_id: str,
+        idempotency_key: str | None = None,
     ) -> RegistrationResult:
-        with self._lock:
-            expires = self._nonces.pop(nonce, None)  # single use, whatever the outcome
+        """Decide once per idempotency key: a retried request gets the first answer back."""
+        if idempotency_key is None:
+            return self._register(certificate, signature, nonce, consent_version, terminal_id)
+        with self._lock:  # one decision per key, even for two retries racing
+            with self._db() as db:
+                row = db.execute(
+                    "SELECT status, registration_id FROM idempotency WHERE key = ?", (idempotency_key,)
+                ).fetchone()
+            if row:
+                return RegistrationResult(RegistrationStatus(row[0]), row[1])
+            result = self._register(certificate, signature, nonce, consent_version, terminal_id, locked=True)
+            with self._db() as db:
+                db.execute(
+                    "INSERT INTO idempotency VALUES (?, ?, ?, ?)",
+                    (idempotency_key, result.status.value, result.registration_id,
+                     dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat()),
+                )  # fmt: skip
+            return result
+
+    def _register(
+        self,
+        certificate: bytes,
+        signature: bytes,
+        nonce: bytes,
+        consent_version: str,
+        terminal_id: str,
+        locked: bool = False,
+    ) -> RegistrationResult:
+        if locked:
+            expires = self._nonces.pop(nonce, None)
+        else:
+            with self._lock:
+                expires = self._nonces.pop(nonce, None)  # single use, whatever the outcome
         if expires is None or expires < self.clock():
             return RegistrationResult(RegistrationStatus.NONCE_EXPIRED)
+        return self._decide(certificate, signature, nonce, consent_version, terminal_id)
+
+    def _decide(
+        self, certificate: bytes, signature: bytes, nonce: bytes, consent_version: str, terminal_id: str
+    ) -> RegistrationResult:
         try:
             cert = x509.load_der_x509_certificate(certificate)
         except ValueError:
@@ -125,6 +188,8 @@ class SimulatedGateway:
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             return RegistrationResult(RegistrationStatus.CERTIFICATE_EXPIRED)
+        if self._is_revoked(cert):
+            return RegistrationResult(RegistrationStatus.CERTIFICATE_REVOKED)
         key = cert.public_key()
         try:
             assert isinstance(key, rsa.RSAPublicKey)
@@ -142,6 +207,29 @@ class SimulatedGateway:
                 (card_key, registration_id, now.isoformat(), consent_version, terminal_id),
             )
         return RegistrationResult(RegistrationStatus.REGISTERED, registration_id)
+
+    def _is_revoked(self, cert: x509.Certificate) -> bool:
+        """Look the certificate up in the CRL file, reloading it whenever the file changed."""
+        if self.crl_path is None:
+            return False
+        try:
+            stamp = self.crl_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return False
+        if stamp != self._crl_stamp:
+            crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
+            if not any(self._crl_signed_by(crl, ca) for ca in self.ca_certs):
+                raise ValueError(f"{self.crl_path} is not signed by a trusted CA")
+            self._revoked = {(crl.issuer.public_bytes(), r.serial_number) for r in crl}
+            self._crl_stamp = stamp
+        return (cert.issuer.public_bytes(), cert.serial_number) in self._revoked
+
+    @staticmethod
+    def _crl_signed_by(crl: x509.CertificateRevocationList, ca: x509.Certificate) -> bool:
+        try:
+            return crl.is_signature_valid(ca.public_key())  # type: ignore[arg-type]
+        except TypeError:
+            return False
 
     def _chains(self, cert: x509.Certificate) -> bool:
         for ca in self.ca_certs:

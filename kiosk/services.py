@@ -45,12 +45,34 @@ def instance_secret(instance: Path, name: str, size: int = 32) -> bytes:
     return path.read_bytes()
 
 
+def build_gateway(settings: dict[str, Any], instance: Path, pki: VirtualPki):
+    """The registration service over HTTP when ``gateway_url`` is set, else the simulated one
+    in this process (demo and training)."""
+    if settings["gateway_url"]:
+        from kiosk.gateway_client import HttpGateway, HttpGatewaySettings
+
+        return HttpGateway(
+            HttpGatewaySettings(
+                url=settings["gateway_url"],
+                connect_timeout=settings["gateway_connect_timeout"],
+                read_timeout=settings["gateway_read_timeout"],
+                attempts=settings["gateway_attempts"],
+                ca_bundle=settings["gateway_ca_bundle"],
+                client_cert=settings["gateway_client_cert"],
+                client_key=settings["gateway_client_key"],
+            )
+        )
+    ca_paths = settings["ca_certs"] or [str(pki.ca_path)]
+    return SimulatedGateway(
+        instance / "gateway.sqlite3", load_ca_certificates(ca_paths), crl_path=settings["gateway_crl_file"] or None
+    )
+
+
 def build_terminal(settings: dict[str, Any], reader: CardReader | None = None) -> tuple[Terminal, DemoCards | None]:
     instance = Path(settings["instance_path"])
     instance.mkdir(parents=True, exist_ok=True)
     pki = VirtualPki(instance / "virtualcard")
-    ca_paths = settings["ca_certs"] or [str(pki.ca_path)]
-    gateway = SimulatedGateway(instance / "gateway.sqlite3", load_ca_certificates(ca_paths))
+    gateway = build_gateway(settings, instance, pki)
     demo = None
     if reader is None:
         if settings["demo"]:
