@@ -54,9 +54,10 @@ class PcscConnection(SmartCardConnection):
             raise CardUnresponsiveError("short response")
         return bytes(response[:-2]), (response[-2] << 8) | response[-1]
 
-    def _diagnose(self, hresult: int, settle: float = 1.5) -> Exception:
+    def _diagnose(self, hresult: int, settle: float = 3.0) -> Exception:
         """A failed transmit is often a pulled card reported as a generic fault (vpcd says
-        'Transaction failed', and pcscd notices the removal a few hundred ms later): watch
+        'Transaction failed', and pcscd notices the removal a few hundred ms later, seconds on a
+        loaded machine): watch
         the card's status briefly before calling it a reader fault."""
         if hresult in _REMOVED or hresult in _UNRESPONSIVE:
             return _error(hresult, "transmit")
