@@ -51,18 +51,20 @@ class PcscConnection(SmartCardConnection):
         if hresult != scard.SCARD_S_SUCCESS:
             raise self._diagnose(hresult)
         if len(response) < 2:
-            raise CardUnresponsiveError("short response")
+            # A garbled answer: a card that does not work, or one pulled mid-answer (vpcd then
+            # returns nothing). The card's status tells which.
+            raise self._diagnose(None)
         return bytes(response[:-2]), (response[-2] << 8) | response[-1]
 
-    def _diagnose(self, hresult: int, settle: float = 3.0) -> Exception:
+    def _diagnose(self, hresult: int | None, settle: float = 3.0) -> Exception:
         """A failed transmit is often a pulled card reported as a generic fault (vpcd says
-        'Transaction failed', and pcscd notices the removal a few hundred ms later, seconds on a
-        loaded machine): watch
-        the card's status briefly before calling it a reader fault."""
-        if hresult in _REMOVED or hresult in _UNRESPONSIVE:
+        'Transaction failed' or answers nothing, and pcscd notices the removal a few hundred ms
+        later, seconds on a loaded machine): watch the card's status before calling it a reader
+        fault (status fails) or an unresponsive card (still present). ``None``: a short answer."""
+        if hresult is not None and (hresult in _REMOVED or hresult in _UNRESPONSIVE):
             return _error(hresult, "transmit")
         deadline = time.monotonic() + settle
-        message = f"transmit: {scard.SCardGetErrorMessage(hresult)}"
+        message = "transmit: " + ("short response" if hresult is None else scard.SCardGetErrorMessage(hresult))
         while True:
             status, _, state, _, _ = scard.SCardStatus(self._hcard)
             if status in _REMOVED or (status == scard.SCARD_S_SUCCESS and state & SCARD_ABSENT):

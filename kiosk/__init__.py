@@ -11,6 +11,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
 from kiosk import config as kiosk_config
+from kiosk import security
 
 __version__ = "0.1.0"
 
@@ -27,7 +28,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     from kiosk.languages import LANGUAGES, language
     from kiosk.services import build_terminal, instance_secret
     from kiosk.staffside import s_
-    from kiosk.views import demo, manager, resident, staff
+    from kiosk.views import demo, health, manager, resident, staff
 
     values = kiosk_config.load(config_path, settings)
     app = Flask(
@@ -48,6 +49,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=values["manager_session_minutes"]),
     )
     csrf.init_app(app)
+    security.install(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
@@ -60,6 +62,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     app.extensions["kiosk.accounts"] = AccountStore(Path(app.instance_path) / "accounts.sqlite3")
     app.register_blueprint(resident.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(manager.bp)
     if demo_cards is not None:
         app.register_blueprint(demo.bp)

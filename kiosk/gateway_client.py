@@ -13,6 +13,7 @@ import datetime as dt
 import http.client
 import json
 import logging
+import socket
 import ssl
 import time
 import uuid
@@ -88,6 +89,14 @@ class HttpGateway:
             return RegistrationResult(RegistrationStatus(body["status"]), body.get("registration_id"))
         except (KeyError, ValueError):
             raise GatewayUnavailableError(f"unknown answer {body!r:.200}") from None
+
+    def reachable(self, timeout: float = 2.0) -> bool:
+        """A TCP connection to the service (no request: /healthz must not create nonces)."""
+        try:
+            socket.create_connection((self._host, self._port), timeout=timeout).close()
+            return True
+        except OSError:
+            return False
 
     # -- transport -----------------------------------------------------------------------
     def _call(self, path: str, payload: dict, headers: dict[str, str]) -> dict:

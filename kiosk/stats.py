@@ -130,6 +130,8 @@ class StatsStore:
 
     def __init__(self, path_or_url: str | Path) -> None:
         target = str(path_or_url)
+        if target.startswith("sqlite:///"):
+            target = target.removeprefix("sqlite:///")  # a SQLite URL is just the file
         self.is_sqlite = "://" not in target
         self.path = target  # the SQLite file, or the database URL
         if self.is_sqlite:
@@ -236,6 +238,21 @@ class StatsStore:
             )
             for row in result.mappings():
                 yield dict(row)
+
+    def writable(self) -> bool:
+        """A real (tiny) write: false on a full disk, a read-only file or an absent server."""
+        try:
+            with self.engine.begin() as db:
+                db.exec_driver_sql("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at TEXT)")
+                db.execute(
+                    sa.text(
+                        "INSERT INTO health_probe (id, at) VALUES (1, :at) ON CONFLICT (id) DO UPDATE SET at = :at"
+                    ),
+                    {"at": dt.datetime.now(dt.UTC).isoformat()},
+                )
+            return True
+        except sa.exc.SQLAlchemyError:
+            return False
 
     def head(self) -> str:
         with self.engine.connect() as db:

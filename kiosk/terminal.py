@@ -39,6 +39,7 @@ class TerminalSettings:
 
 
 class Terminal:
+    RETRY_SECONDS = 5.0  # how often events kept in memory are offered to the store again
     def __init__(
         self,
         reader: CardReader,
@@ -56,6 +57,9 @@ class Terminal:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._card: CardInHand | None = None
+        self._pending: list = []  # finished sessions the store has not taken yet
+        self._store_failing = False
+        self._last_flush_try = 0.0
         self.worker = CardWorker(reader, self)
 
     def start(self) -> None:
@@ -99,11 +103,31 @@ class Terminal:
             self._changed.notify_all()
 
     def _record(self, summary) -> None:
-        try:
-            self.stats.record(summary, self.settings.terminal_id, self.settings.venue)
-        except Exception:
-            # The resident's registration stands even if the log write fails; staff see it.
-            log.exception("statistics event could not be written")
+        """Write a finished session; if the store cannot take it (full disk, read-only, the
+        database server away), keep it in memory and retry, so no finished session is lost
+        while the process lives. Staff see the count on the panel and /healthz."""
+        self._pending.append(summary)
+        self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        while self._pending:
+            try:
+                self.stats.record(self._pending[0], self.settings.terminal_id, self.settings.venue)
+            except Exception as exc:
+                if not self._store_failing:
+                    kept = len(self._pending)
+                    log.error("statistics store refuses writes (%s); %d event(s) kept to retry", exc, kept)
+                self._store_failing = True
+                self._last_flush_try = time.monotonic()
+                return
+            self._pending.pop(0)
+            if self._store_failing:
+                log.warning("statistics store writable again")
+            self._store_failing = False
+
+    @property
+    def pending_events(self) -> int:
+        return len(self._pending)
 
     # -- card worker callbacks (worker thread) -----------------------------------------
     def on_reader_status(self, status: ReaderStatus) -> None:
@@ -141,6 +165,8 @@ class Terminal:
 
     def on_tick(self) -> None:
         with self._lock:
+            if self._pending and time.monotonic() - self._last_flush_try >= self.RETRY_SECONDS:
+                self._flush_pending()
             before = self.flow.version
             self.flow.tick(self.clock(), self.settings.error_return_seconds, self.settings.card_reminder_seconds)
             if self.flow.version != before:

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from kiosk.accounts import AccountError
 from kiosk.flow import InvalidTransition
 from kiosk.staffside import accounts, close_forgotten_shifts, panel_state, s_, s_l, staff_required
+from kiosk.views.health import health_report
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AGE_BANDS = ("under_65", "65-74", "75+")
@@ -62,7 +63,7 @@ def logout():
 def panel():
     state = panel_state(_terminal().snapshot())
     return render_template(
-        "staff/panel.html", state=state, note_form=NoteForm(), age_form=AgeBandForm(),
+        "staff/panel.html", state=state, note_form=NoteForm(), age_form=AgeBandForm(), health=health_report(),
         age_from_staff=current_app.config["KIOSK"]["age_source"] == "staff",
     )  # fmt: skip
 

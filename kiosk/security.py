@@ -1,0 +1,35 @@
+"""HTTP hardening shared by every page: security headers, no caching of resident pages,
+and the rule that only the kiosk's own browser (loopback) drives the resident screens."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, request
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+RESIDENT_ENDPOINTS = ("resident.", "demo.")
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+def install(app: Flask) -> None:
+    @app.before_request
+    def resident_screens_only_from_the_kiosk():
+        # When the server listens on the LAN for staff tablets, a LAN device must still not be
+        # able to drive the resident's flow (or the demo panel): those stay loopback-only.
+        endpoint = request.endpoint or ""
+        if endpoint.startswith(RESIDENT_ENDPOINTS) and request.remote_addr not in LOOPBACK:
+            abort(403)
+
+    @app.after_request
+    def headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if not (request.endpoint or "").startswith("static"):
+            # Nothing a resident or manager saw may come back from a cache.
+            response.headers["Cache-Control"] = "no-store"
+        return response
