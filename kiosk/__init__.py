@@ -47,6 +47,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # residents take their time; the token dies with the session
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=values["manager_session_minutes"]),
+        MAX_CONTENT_LENGTH=64 * 1024,  # no form here needs more; bigger bodies get 413
     )
     csrf.init_app(app)
     security.install(app)

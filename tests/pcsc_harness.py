@@ -115,6 +115,13 @@ class PcscDaemon:
                 self.proc.wait(timeout=10)
         self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no clean-up of its socket or PID file."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
     def restart(self) -> None:
         self.stop()
         self.start()  # new ports: the old ones are in TIME_WAIT

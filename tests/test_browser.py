@@ -224,3 +224,35 @@ def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, li
     text = re.sub(r'(value|content)="[^"]*"([^>]*name="csrf[-_]token")', r"\2", text)
     for secret in secrets:
         assert secret not in text, secret
+
+
+def test_reload_back_and_a_second_tab_stay_consistent_with_the_card(browser, live_server, demo, terminal):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
+    first, second, panel = context.new_page(), context.new_page(), context.new_page()
+    try:
+        for page in (first, second):
+            page.goto(live_server + "/")
+        panel.goto(live_server + "/demo/")
+        insert(panel, "hanako")
+        at_step(first, "consent")
+        at_step(second, "consent")
+        first.locator('[data-action="agree"]').click()
+        at_step(first, "pin")
+        at_step(second, "pin")  # the second tab follows without a tap
+        second.reload()
+        at_step(second, "pin")
+        first.go_back()  # history: the page is fetched again (no-store), not the old consent
+        first.wait_for_load_state()
+        first.goto(live_server + "/")
+        at_step(first, "pin")
+        assert terminal.snapshot()["step"] == "pin"
+        type_pin(second, "1234")
+        second.locator('[data-action="submit"]').click()
+        at_step(second, "done")
+        at_step(first, "done")
+        (event,) = list(terminal.stats.events())
+        assert event["pin_attempts"] == 1  # one PIN, however many tabs
+        remove(panel)
+        at_step(first, "idle")
+    finally:
+        context.close()

@@ -142,11 +142,12 @@ def test_card_left_on_the_reader_after_done_is_reminded_louder(kiosk, vpcd_card)
     assert 'data-remind="false"' in page(client)
 
 
-def test_pcscd_stopped_and_restarted_the_kiosk_recovers_by_itself(kiosk, vpcd_card, pcscd):
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+def test_pcscd_stopped_and_restarted_the_kiosk_recovers_by_itself(kiosk, vpcd_card, pcscd, how):
     terminal, client = kiosk
     vpcd_card("hanako")
     step(terminal, "consent")
-    pcscd.stop()
+    pcscd.stop() if how == "stopped" else pcscd.kill()
     step(terminal, "error", "reader_unavailable")
     wait_until(lambda: terminal.snapshot()["reader"] == "no_reader", what="no reader")
     assert 'data-reason="reader_unavailable"' in page(client)

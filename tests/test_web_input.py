@@ -1,0 +1,86 @@
+"""Bad input on the web side: every form and endpoint answers 4xx, never a stack trace."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def signed_in(client, app):
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+    return client
+
+
+@pytest.mark.parametrize("path", ["/", "/staff/login", "/manager/login", "/healthz"])
+def test_security_headers_on_every_page(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_is_httponly_and_samesite(client, app):
+    app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+    response = client.post("/staff/login", data={"code": "helper1", "pin": "2468"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/action", {"action": "drop table events"}),
+        ("/action", {}),
+        ("/language", {"language": "../../etc/passwd"}),
+        ("/display", {"option": "<script>"}),
+        ("/used", {"option": "x" * 100}),
+    ],
+)
+def test_resident_endpoints_refuse_unknown_values(client, path, data):
+    response = client.post(path, data=data)
+    assert response.status_code == 400 and b"Traceback" not in response.data
+
+
+@pytest.mark.parametrize("pin", ["1" * 10_000, "12;4", "' OR 1=1", "１２３４", "12 4", "\x00\x00\x00\x00"])
+def test_malformed_pins_are_refused_with_a_message(client, demo, terminal, pin):
+    response = client.post("/pin", data={"pin": pin}, follow_redirects=True)
+    assert response.status_code == 200 and b"Traceback" not in response.data
+
+
+def test_oversized_bodies_are_refused(client):
+    response = client.post("/action", data={"action": "agree", "pad": "x" * 100_000})
+    assert response.status_code == 413 and b"Traceback" not in response.data
+
+
+def test_long_poll_with_a_bad_version_still_answers(client):
+    assert client.get("/state?since=not-a-number").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/manager/", "/manager/report", "/manager/export/events.csv", "/manager/export/summary.csv"]
+)
+def test_manager_area_is_unreachable_without_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/manager/login" in response.headers["Location"]
+
+
+def test_export_names_cannot_be_steered(signed_in):
+    response = signed_in.get("/manager/export/summary.csv?month=../../etc/passwd")
+    assert response.status_code == 200
+    name = response.headers["Content-Disposition"]
+    assert ".." not in name and "/" not in name.split("filename=")[1]
+
+
+def test_resident_screens_are_loopback_only(client):
+    lan = {"REMOTE_ADDR": "192.168.1.20"}
+    assert client.get("/", environ_base=lan).status_code == 403
+    assert client.post("/pin", data={"pin": "1234"}, environ_base=lan).status_code == 403
+    assert client.get("/staff/login", environ_base=lan).status_code == 200  # a helper's tablet may
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/nowhere"), ("DELETE", "/"), ("PUT", "/pin")])
+def test_unknown_routes_and_methods_have_no_stack_trace(client, method, path):
+    response = client.open(path, method=method)
+    assert response.status_code in (404, 405) and b"Traceback" not in response.data
