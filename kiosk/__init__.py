@@ -31,6 +31,16 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     from kiosk.views import demo, health, manager, resident, staff
 
     values = kiosk_config.load(config_path, settings)
+    instance = Path(values["instance_path"])
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+        probe = instance / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise kiosk_config.ConfigError(
+            f"{config_path or 'config'}: key 'instance_path': {instance} is not a writable folder ({exc.strerror})"
+        ) from None
     app = Flask(
         __name__,
         instance_path=values["instance_path"],

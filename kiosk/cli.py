@@ -27,8 +27,10 @@ def _serve(app, host: str, port: int) -> None:
     if app.extensions.get("kiosk.demo") is not None:
         click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
     try:
-        # Long polls hold a thread each: enough threads for the resident page and a few staff tabs.
-        waitress.serve(app, host=host, port=port, threads=12, ident="madoguchi")
+        # Long polls hold a thread each: enough threads for the resident page and a few staff
+        # tabs; a connection limit so a misbehaving LAN client cannot starve the resident screen.
+        waitress.serve(app, host=host, port=port, threads=16, connection_limit=64, channel_timeout=60,
+                       ident="madoguchi")  # fmt: skip
     finally:
         terminal.stop()
 

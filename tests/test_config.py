@@ -44,3 +44,13 @@ def test_serve_with_bad_config_exits_nonzero_with_one_line(tmp_path):
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [f"kiosk: {path}: unknown key 'venu'"]
+
+
+def test_an_unwritable_instance_folder_is_one_line_naming_the_key(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('reader = "X"\ninstance_path = "/etc/hostname/instance"\n')  # under a file
+    done = subprocess.run([sys.executable, "-m", "kiosk", "serve", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    (line,) = done.stderr.strip().splitlines()
+    assert "instance_path" in line and "not a writable folder" in line

@@ -24,6 +24,8 @@
   const main = document.querySelector("main[data-step]");
   if (!main) return;
   const version = Number(main.dataset.version);
+  // A kiosk: no long-press menu (copy, open in a new tab, print) on the resident screens.
+  document.addEventListener("contextmenu", (e) => e.preventDefault());
 
   // Follow the terminal: when the step changes (card inserted, removed, result), reload.
   async function follow() {
