@@ -42,7 +42,7 @@ def test_helper_cancels_and_marks_without_ever_seeing_the_pin(client, demo, term
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "agree"})
     html = client.get("/staff/").get_data(as_text=True)
-    assert 'data-staff-step="pin"' in html and 'data-staff-tries>3<' in html
+    assert 'data-staff-step="pin"' in html and 'data-field="tries_left">3<' in html
     client.post("/staff/action", data={"action": "self_service"})
     client.post("/staff/action", data={"action": "cancel"})
     assert terminal.snapshot()["reason"] == "cancelled"

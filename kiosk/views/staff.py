@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
@@ -14,6 +16,7 @@ from kiosk.views.health import health_report
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AGE_BANDS = ("under_65", "65-74", "75+")
+STAFF_LAG_SECONDS = 0.3
 
 
 class StaffLoginForm(FlaskForm):
@@ -73,8 +76,12 @@ def panel():
 def state():
     since = request.args.get("since", type=int)
     terminal = _terminal()
-    snapshot = terminal.snapshot() if since is None else terminal.wait_for_change(since, 20)
-    return jsonify(panel_state(snapshot))
+    if since is not None:
+        terminal.wait_for_change(since, 20)
+        # The resident's screen goes first: helper panels answer a moment later, so twenty
+        # tablets waking at once never compete with the resident's own page load.
+        time.sleep(STAFF_LAG_SECONDS)
+    return jsonify(panel_state(terminal.snapshot()))
 
 
 @bp.post("/action")
