@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.report import Shift
+from kiosk.sqlite_db import transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS staff (
@@ -64,16 +63,8 @@ class AccountStore:
         with self._db() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self):
+        return transaction(self.path, rows_as_dicts=True)
 
     # -- staff ------------------------------------------------------------------------
     def create_staff(self, code: str, pin: str) -> None:

@@ -6,15 +6,12 @@ decides. ``SimulatedGateway`` does what the real relay does, locally, for demo a
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
 import hashlib
 import secrets
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +20,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from kiosk.sqlite_db import transaction
 
 NONCE_LIFETIME_SECONDS = 120
 
@@ -106,16 +105,8 @@ class SimulatedGateway:
                 " key TEXT PRIMARY KEY, status TEXT NOT NULL, registration_id TEXT, created_at TEXT NOT NULL)"
             )
 
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """One transaction on a connection that is closed afterwards (no leaked handles)."""
-        db = sqlite3.connect(self.db_path, timeout=10)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self):
+        return transaction(self.db_path)
 
     def registration_count(self) -> int:
         with self._db() as db:

@@ -67,21 +67,28 @@ def instance(tmp_path, pki_dir) -> Path:
 
 
 @pytest.fixture
-def app(instance):
+def make_app(instance):
+    """Demo-mode kiosks with test timings; a test module may override ``app`` with its own."""
     from kiosk import create_app
 
-    app = create_app(
-        {
-            "demo": True,
-            "instance_path": str(instance),
-            "secret_key": "test",
-            "error_return_seconds": 2,
-            "card_reminder_seconds": 3,
-        }
-    )
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["kiosk.terminal"].stop()
+    apps = []
+
+    def make(**overrides):
+        settings = {"demo": True, "instance_path": str(instance), "secret_key": "test", "error_return_seconds": 2,
+                    "card_reminder_seconds": 3, **overrides}  # fmt: skip
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["kiosk.terminal"].stop()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

@@ -8,7 +8,16 @@ import re
 import pytest
 
 from kiosk.languages import LANGUAGES
-from tests.test_browser import assert_fits_screen, at_step, browser, insert, remove, shot, type_pin  # noqa: F401
+from tests.test_browser import (  # noqa: F401 - fixtures and helpers shared with the browser tests
+    assert_fits_screen,
+    at_step,
+    browser,
+    insert,
+    remove,
+    screens,
+    shot,
+    type_pin,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +29,8 @@ MIN_CONTRAST = 7.0
 
 
 @pytest.fixture
-def page(browser, live_server):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
-    resident = context.new_page()
-    panel = context.new_page()
-    resident.goto(live_server + "/")
-    panel.goto(live_server + "/demo/")
-    yield resident, panel
-    context.close()
+def page(screens):  # noqa: F811 - the same two tabs as the browser tests
+    return screens
 
 
 def assert_no_axe_violations(page, where: str) -> None:

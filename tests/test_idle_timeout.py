@@ -2,41 +2,18 @@
 
 import pytest
 
-from tests.test_browser import at_step, browser, insert, remove  # noqa: F401
+from tests.test_browser import at_step, browser, insert, remove, screens  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def app(instance):
-    from kiosk import create_app
-
-    app = create_app(
-        {
-            "demo": True,
-            "instance_path": str(instance),
-            "secret_key": "test",
-            "idle_timeout_seconds": 4,
-            "idle_warning_seconds": 2,
-        }
-    )
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["kiosk.terminal"].stop()
+def app(make_app):
+    return make_app(idle_timeout_seconds=4, idle_warning_seconds=2)
 
 
-@pytest.fixture
-def page(browser, live_server):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
-    resident, panel = context.new_page(), context.new_page()
-    resident.goto(live_server + "/")
-    panel.goto(live_server + "/demo/")
-    yield resident, panel
-    context.close()
-
-
-def test_still_there_then_the_decision_stops_and_the_screen_is_wiped(page, demo, terminal):
-    resident, panel = page
+def test_still_there_then_the_decision_stops_and_the_screen_is_wiped(screens, demo, terminal):  # noqa: F811
+    resident, panel = screens
     at_step(resident, "idle")
     insert(panel, "hanako")
     at_step(resident, "consent")
