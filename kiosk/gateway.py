@@ -93,7 +93,7 @@ class SimulatedGateway:
         self._crl_stamp: float | None = None
         self._revoked: set[tuple[bytes, int]] = set()
         self._nonces: dict[bytes, float] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         with self._db() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS registrations ("
@@ -140,7 +140,7 @@ class SimulatedGateway:
                 ).fetchone()
             if row:
                 return RegistrationResult(RegistrationStatus(row[0]), row[1])
-            result = self._register(certificate, signature, nonce, consent_version, terminal_id, locked=True)
+            result = self._register(certificate, signature, nonce, consent_version, terminal_id)
             with self._db() as db:
                 db.execute(
                     "INSERT INTO idempotency VALUES (?, ?, ?, ?)",
@@ -150,26 +150,12 @@ class SimulatedGateway:
             return result
 
     def _register(
-        self,
-        certificate: bytes,
-        signature: bytes,
-        nonce: bytes,
-        consent_version: str,
-        terminal_id: str,
-        locked: bool = False,
-    ) -> RegistrationResult:
-        if locked:
-            expires = self._nonces.pop(nonce, None)
-        else:
-            with self._lock:
-                expires = self._nonces.pop(nonce, None)  # single use, whatever the outcome
-        if expires is None or expires < self.clock():
-            return RegistrationResult(RegistrationStatus.NONCE_EXPIRED)
-        return self._decide(certificate, signature, nonce, consent_version, terminal_id)
-
-    def _decide(
         self, certificate: bytes, signature: bytes, nonce: bytes, consent_version: str, terminal_id: str
     ) -> RegistrationResult:
+        with self._lock:  # reentrant: register() may hold it already
+            expires = self._nonces.pop(nonce, None)  # single use, whatever the outcome
+        if expires is None or expires < self.clock():
+            return RegistrationResult(RegistrationStatus.NONCE_EXPIRED)
         try:
             cert = x509.load_der_x509_certificate(certificate)
         except ValueError:
