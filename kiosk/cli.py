@@ -143,10 +143,9 @@ def _accounts(config_path: str | None):
     return AccountStore(instance / "accounts.sqlite3")
 
 
-ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False))
 encoding_option = click.option(
-    "--encoding", type=click.Choice(list(ENCODINGS)), default="utf-8", show_default=True,
+    "--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
     help="utf-8 (with BOM) or cp932 (Shift_JIS) for Excel on municipal PCs.",
 )  # fmt: skip
 
@@ -159,7 +158,9 @@ encoding_option = click.option(
 def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
     """Write every statistics event with its chain columns; prints the chain head."""
     store = _stats_store(config_path)
-    with open(out, "w", encoding=ENCODINGS[encoding], newline="", errors="replace") as fh:
+    from kiosk.stats import CSV_ENCODINGS
+
+    with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
         count = store.export_csv(fh)
     click.echo(f"{count} events written to {out}; chain head {store.head()}")
 
@@ -186,8 +187,8 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from kiosk.report import month_bounds, monthly_report
-    from kiosk.stats import write_csv
+    from kiosk.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
+    from kiosk.stats import CSV_ENCODINGS, write_csv
 
     try:
         dt.datetime.strptime(month, "%Y-%m")
@@ -198,10 +199,10 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     _accounts(config_path).close_forgotten_shifts(dt.time.fromisoformat(settings["shift_close_time"]), tz)
     events = _stats_store(config_path).events(ended=month_bounds(month, tz))
     figures = monthly_report(events, _accounts(config_path).shifts(), month, tz, dt.datetime.now(dt.UTC))
-    rows = [{"month": month, "category": c, "key": k, "value": v} for c, k, v in figures.rows()]
+    rows = summary_rows(figures)
     if out:
-        with open(out, "w", encoding=ENCODINGS[encoding], newline="", errors="replace") as fh:
-            write_csv(rows, fh, ("month", "category", "key", "value"))
+        with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
+            write_csv(rows, fh, SUMMARY_COLUMNS)
         click.echo(f"{len(rows)} figures for {month} written to {out}")
     else:
         for row in rows:

@@ -87,8 +87,12 @@ class MonthlyReport:
         return out
 
 
-def month_of(iso: str, tz: ZoneInfo) -> str:
-    return dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m")
+SUMMARY_COLUMNS = ("month", "category", "key", "value")
+
+
+def summary_rows(report: MonthlyReport) -> list[dict]:
+    """The monthly summary CSV's rows (the manager's download and `kiosk stats report`)."""
+    return [dict(zip(SUMMARY_COLUMNS, (report.month, *row), strict=True)) for row in report.rows()]
 
 
 def month_bounds(month: str, tz: ZoneInfo) -> tuple[str, str]:

@@ -46,6 +46,8 @@ COLUMNS = (
 CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
 EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS
 GENESIS = "0" * 64
+# Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
+CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 
 SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

@@ -40,6 +40,7 @@ class TerminalSettings:
 
 class Terminal:
     RETRY_SECONDS = 5.0  # how often events kept in memory are offered to the store again
+
     def __init__(
         self,
         reader: CardReader,

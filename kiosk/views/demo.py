@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from kiosk.flow import InvalidTransition
+from kiosk.views import current_terminal
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 
@@ -20,7 +21,7 @@ def panel():
         "demo.html",
         residents=cards.residents,
         current=cards.current,
-        state=current_app.extensions["kiosk.terminal"].snapshot(),
+        state=current_terminal().snapshot(),
     )
 
 
@@ -38,7 +39,7 @@ def insert():
 def allow_last_try():
     """Stands in for the staff panel's control until staff sign-in exists."""
     try:
-        current_app.extensions["kiosk.terminal"].allow_last_try()
+        current_terminal().allow_last_try()
     except InvalidTransition:
         pass  # the card was taken meanwhile: the panel shows the real state
     return redirect(url_for(".panel"))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 import kiosk
+from kiosk.views import current_terminal
 
 bp = Blueprint("health", __name__)
 
 
 def health_report() -> dict:
-    terminal = current_app.extensions["kiosk.terminal"]
+    terminal = current_terminal()
     snapshot = terminal.snapshot()
     writable = terminal.stats.writable()
     gateway_ok = terminal.gateway.reachable() if hasattr(terminal.gateway, "reachable") else True

@@ -12,12 +12,12 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.accounts import LockedOut
-from kiosk.report import month_bounds, monthly_report
+from kiosk.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
 from kiosk.staffside import accounts, close_forgotten_shifts, manager_required, s_, s_l
-from kiosk.stats import EXPORT_COLUMNS, write_csv
+from kiosk.stats import CSV_ENCODINGS, EXPORT_COLUMNS, write_csv
+from kiosk.views import current_terminal
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
-ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}  # Excel on municipal PCs opens both
 
 
 class ManagerLoginForm(FlaskForm):
@@ -40,7 +40,7 @@ def _month() -> str:
 
 def _report(month: str):
     close_forgotten_shifts()
-    stats = current_app.extensions["kiosk.terminal"].stats
+    stats = current_terminal().stats
     events = stats.events(ended=month_bounds(month, _tz()))
     return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC))
 
@@ -75,7 +75,7 @@ def dashboard():
     month = _month()
     report = _report(month)
     today = dt.datetime.now(_tz()).date().isoformat()
-    stats = current_app.extensions["kiosk.terminal"].stats
+    stats = current_terminal().stats
     return render_template(
         "staff/dashboard.html",
         report=report,
@@ -95,13 +95,13 @@ def printable_report():
         "staff/report.html",
         report=_report(month),
         month=month,
-        head=current_app.extensions["kiosk.terminal"].stats.head(),
+        head=current_terminal().stats.head(),
         settings=current_app.config["KIOSK"],
     )
 
 
 def _csv_response(write, filename: str) -> Response:
-    encoding = ENCODINGS.get(request.args.get("encoding", "utf-8"), "utf-8-sig")
+    encoding = CSV_ENCODINGS.get(request.args.get("encoding", "utf-8"), "utf-8-sig")
     buffer = io.StringIO()
     write(buffer)
     data = buffer.getvalue().encode(encoding, errors="replace")
@@ -115,7 +115,7 @@ def _csv_response(write, filename: str) -> Response:
 @bp.get("/export/events.csv")
 @manager_required
 def export_events():
-    stats = current_app.extensions["kiosk.terminal"].stats
+    stats = current_terminal().stats
     return _csv_response(lambda out: write_csv(stats.events(with_chain=True), out, EXPORT_COLUMNS), "events.csv")
 
 
@@ -123,8 +123,5 @@ def export_events():
 @manager_required
 def export_summary():
     month = _month()
-    report = _report(month)
-    rows = [{"month": month, "category": c, "key": k, "value": v} for c, k, v in report.rows()]
-    return _csv_response(
-        lambda out: write_csv(rows, out, ("month", "category", "key", "value")), f"summary-{month}.csv"
-    )
+    rows = summary_rows(_report(month))
+    return _csv_response(lambda out: write_csv(rows, out, SUMMARY_COLUMNS), f"summary-{month}.csv")

@@ -11,6 +11,7 @@ from kiosk.flow import InvalidTransition, Reason
 from kiosk.furigana import annotate_html
 from kiosk.languages import LANGUAGES
 from kiosk.messages import MESSAGES
+from kiosk.views import current_terminal
 
 bp = Blueprint("resident", __name__)
 
@@ -19,17 +20,13 @@ DISPLAY_OPTIONS = (("large", _l("Larger text")), ("contrast", _l("High contrast"
 LONG_POLL_SECONDS = 20
 
 
-def _terminal():
-    return current_app.extensions["kiosk.terminal"]
-
-
 def _back():
     return redirect(url_for(".screen"))
 
 
 @bp.get("/")
 def screen():
-    state = _terminal().snapshot()
+    state = current_terminal().snapshot()
     reason = MESSAGES[Reason(state["reason"])] if state["reason"] else None
     settings = current_app.config["KIOSK"]
     key = voice.screen_key(state)
@@ -51,7 +48,7 @@ def screen():
 @bp.after_request
 def furigana(response):
     """Ruby on the kanji when this resident turned furigana on (Japanese screens only)."""
-    flow = _terminal().flow
+    flow = current_terminal().flow
     if (
         response.mimetype == "text/html"
         and "furigana" in flow.options
@@ -66,7 +63,7 @@ def furigana(response):
 def state():
     """Long poll: answers when the step changes (or after 20 s) so the page follows the card."""
     since = request.args.get("since", type=int)
-    terminal = _terminal()
+    terminal = current_terminal()
     if since is None:
         return jsonify(terminal.snapshot())
     return jsonify(terminal.wait_for_change(since, LONG_POLL_SECONDS))
@@ -78,7 +75,7 @@ def action():
     if name not in ACTIONS:
         abort(400)
     try:
-        _terminal().act(name)
+        current_terminal().act(name)
     except InvalidTransition:
         pass  # a stale page or a double tap: the page reloads to the real step
     return _back()
@@ -89,7 +86,7 @@ def choose_language():
     code = request.form.get("language", "")
     if code not in LANGUAGES:
         abort(400)
-    _terminal().choose_language(code)
+    current_terminal().choose_language(code)
     return _back()
 
 
@@ -98,7 +95,7 @@ def display():
     option = request.form.get("option", "")
     if option not in dict(DISPLAY_OPTIONS):
         abort(400)
-    _terminal().toggle_option(option)
+    current_terminal().toggle_option(option)
     return _back()
 
 
@@ -107,7 +104,7 @@ def used():
     """The page reports a replay of the voice guidance (for the statistics); no screen change."""
     if request.form.get("option") != "voice_replay":
         abort(400)
-    _terminal().note_option_used("voice_replay")
+    current_terminal().note_option_used("voice_replay")
     return "", 204
 
 
@@ -119,7 +116,7 @@ def pin():
         flash(_("Please enter 4 digits."), "pin")
         return _back()
     try:
-        _terminal().submit_pin(bytearray(raw, "ascii"))
+        current_terminal().submit_pin(bytearray(raw, "ascii"))
     except InvalidTransition:
         pass
     return _back()

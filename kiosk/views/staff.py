@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from kiosk.accounts import AccountError
 from kiosk.flow import InvalidTransition
 from kiosk.staffside import accounts, close_forgotten_shifts, panel_state, s_, s_l, staff_required
+from kiosk.views import current_terminal
 from kiosk.views.health import health_report
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -30,10 +31,6 @@ class NoteForm(FlaskForm):
 
 class AgeBandForm(FlaskForm):
     band = SelectField(s_l("Age band"), choices=list(AGE_BANDS))
-
-
-def _terminal():
-    return current_app.extensions["kiosk.terminal"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,7 +61,7 @@ def logout():
 @bp.get("/")
 @staff_required
 def panel():
-    state = panel_state(_terminal().snapshot())
+    state = panel_state(current_terminal().snapshot())
     return render_template(
         "staff/panel.html", state=state, note_form=NoteForm(), age_form=AgeBandForm(), health=health_report(),
         age_from_staff=current_app.config["KIOSK"]["age_source"] == "staff",
@@ -75,7 +72,7 @@ def panel():
 @staff_required
 def state():
     since = request.args.get("since", type=int)
-    terminal = _terminal()
+    terminal = current_terminal()
     if since is not None:
         terminal.wait_for_change(since, 20)
         # The resident's screen goes first: helper panels answer a moment later, so twenty
@@ -87,7 +84,7 @@ def state():
 @bp.post("/action")
 @staff_required
 def action():
-    terminal = _terminal()
+    terminal = current_terminal()
     handlers = {
         "cancel": terminal.staff_cancel,
         "allow_last_try": terminal.allow_last_try,
@@ -111,7 +108,7 @@ def age_band():
     form = AgeBandForm()
     if form.validate_on_submit():
         try:
-            _terminal().set_age_band(form.band.data)
+            current_terminal().set_age_band(form.band.data)
             flash(s_("Age band recorded."), "info")
         except InvalidTransition:
             flash(s_("No resident session is open now."), "error")
