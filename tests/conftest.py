@@ -136,26 +136,19 @@ def vpcd_card(pcscd, make_card):
 
 
 @pytest.fixture
-def make_pcsc_app(pcscd, instance):
+def make_pcsc_app(pcscd, make_app):
     """The kiosk as `kiosk serve` runs it: on the PC/SC reader named in the config."""
-    from kiosk import create_app
     from tests.pcsc_harness import READER
 
-    apps = []
-
     def make(**overrides):
-        config = {"reader": READER, "instance_path": str(instance), "secret_key": "test", **overrides}
-        app = create_app(config)
-        app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
-        apps.append(app)
+        app = make_app(**{"demo": False, "reader": READER, **overrides})
+        app.config["WTF_CSRF_ENABLED"] = False
         terminal = app.extensions["kiosk.terminal"]
         if overrides.get("reader", READER) == READER:
             wait_until(lambda: terminal.snapshot()["reader"] == "empty", what="the kiosk to see the empty reader")
         return app
 
-    yield make
-    for app in apps:
-        app.extensions["kiosk.terminal"].stop()
+    return make
 
 
 @pytest.fixture
