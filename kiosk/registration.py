@@ -24,7 +24,6 @@ from kiosk.flow import CardFacts, Reason
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationResult, RegistrationStatus
 
 log = logging.getLogger(__name__)
-AGE_SOURCES = ("card", "staff", "none")
 
 
 @dataclass
@@ -119,27 +118,24 @@ def prove_and_register(
     age_source: str = "card",
     today: dt.date | None = None,
 ) -> Registered:
-    """Verify the PIN (only if the counter still says what the screen said), then sign the
-    gateway's nonce with the card and register; then, if configured, read the age band.
-    Raises WrongPinError, PinLockedError, TriesChangedError, GatewayUnavailableError or a
-    card error."""
+    """Fetch the gateway's nonce; verify the PIN (only if the counter still says what the
+    screen said), sign the nonce with the card and, if configured, read the age band; wipe
+    the PIN; then register. The PIN is gone before any network wait or retry, and an
+    unreachable gateway costs nothing on the card. Raises WrongPinError, PinLockedError,
+    TriesChangedError, GatewayUnavailableError or a card error."""
     try:
+        challenge = gateway.challenge()
         tries = card.session.tries_left()
         if tries != tries_shown:
             raise TriesChangedError(tries)
         card.session.verify_pin(pin)
-        challenge = gateway.challenge()
         signature = card.session.sign(digest_info_sha256(challenge.nonce))
-        result = gateway.register(card.certificate, signature, challenge.nonce, consent_version, terminal_id)
-        band = None
-        if age_source == "card" and result.status in (
-            RegistrationStatus.REGISTERED,
-            RegistrationStatus.ALREADY_REGISTERED,
-        ):
-            band = read_age_band(card, pin, today or dt.date.today())
-        return Registered(result, band)
+        band = read_age_band(card, pin, today or dt.date.today()) if age_source == "card" else None
     finally:
         pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card is done with it
+    result = gateway.register(card.certificate, signature, challenge.nonce, consent_version, terminal_id)
+    registered = result.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ALREADY_REGISTERED)
+    return Registered(result, band if registered else None)
 
 
 _REASONS: tuple[tuple[type[BaseException], Reason], ...] = (
