@@ -26,8 +26,8 @@ from drivers.mynumber import JpkiSession  # noqa: E402
 from drivers.virtualcard.inprocess import VirtualReader  # noqa: E402
 from drivers.virtualcard.pki import VirtualPki  # noqa: E402
 from drivers.virtualcard.residents import load_residents  # noqa: E402
-from kiosk.gateway import SimulatedGateway  # noqa: E402
-from kiosk.registration import inspect_card, prove_and_register  # noqa: E402
+from kiosk.gateway.simulator import SimulatedGateway  # noqa: E402
+from kiosk.visit.registration import inspect_card, prove_and_register  # noqa: E402
 
 CHUNK = 256
 HEADER_READ = 8

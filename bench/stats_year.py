@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.report import month_bounds, monthly_report  # noqa: E402
-from kiosk.stats import COLUMNS, StatsStore  # noqa: E402
+from kiosk.statistics.report import month_bounds, monthly_report  # noqa: E402
+from kiosk.statistics.store import COLUMNS, StatsStore  # noqa: E402
 
 JST = ZoneInfo("Asia/Tokyo")
 

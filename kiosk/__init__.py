@@ -10,8 +10,8 @@ from flask import Flask
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
-from kiosk import config as kiosk_config
-from kiosk import security
+from kiosk import settings as kiosk_config
+from kiosk.web import security
 
 __version__ = "0.1.0"
 
@@ -23,12 +23,12 @@ babel = Babel()
 
 def create_app(settings: dict[str, Any] | None = None, config_path: str | None = None, reader=None) -> Flask:
     """Build the kiosk app. ``settings`` override the config file (tests pass them here)."""
-    from kiosk.accounts import AccountStore
-    from kiosk.i18n import current_language, select_locale
-    from kiosk.languages import LANGUAGES, language
-    from kiosk.services import build_terminal, instance_secret
-    from kiosk.staffside import s_
-    from kiosk.views import demo, health, manager, resident, staff
+    from kiosk.composition import build_terminal, instance_secret
+    from kiosk.i18n.languages import LANGUAGES, language
+    from kiosk.i18n.locale import current_language, select_locale
+    from kiosk.staff.accounts import AccountStore
+    from kiosk.web import demo, health, manager, resident, staff
+    from kiosk.web.signin import s_
 
     values = kiosk_config.load(config_path, settings)
     instance = Path(values["instance_path"])

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from drivers.virtualcard.pki import VirtualPki
 from drivers.virtualcard.residents import load_residents
-from tests.pcsc_harness import PcscDaemon
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+from tests.support.pcsc_harness import PcscDaemon
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture(scope="session")
@@ -39,18 +37,11 @@ def make_card(pki, residents):
     return make
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    from tests.pg_harness import PostgresServer
+    from tests.support.pg_harness import PostgresServer
 
     server = PostgresServer().start()
     yield server
@@ -138,7 +129,7 @@ def vpcd_card(pcscd, make_card):
 @pytest.fixture
 def make_pcsc_app(pcscd, make_app):
     """The kiosk as `kiosk serve` runs it: on the PC/SC reader named in the config."""
-    from tests.pcsc_harness import READER
+    from tests.support.pcsc_harness import READER
 
     def make(**overrides):
         app = make_app(**{"demo": False, "reader": READER, **overrides})

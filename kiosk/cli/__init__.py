@@ -1,0 +1,369 @@
+"""The ``kiosk`` command: demo, serve, card emulate, stats export."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from kiosk import settings as kiosk_config
+
+DEFAULT_VPCD = "127.0.0.1:35963"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"kiosk: {message}", err=True)
+    sys.exit(2)
+
+
+def _serve(app, host: str, port: int) -> None:
+    import waitress
+
+    terminal = app.extensions["kiosk.terminal"]
+    click.echo(f"Madoguchi Kiosk: http://{host}:{port}/")
+    if app.extensions.get("kiosk.demo") is not None:
+        click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
+    try:
+        # Long polls hold a thread each: enough threads for the resident page and a few staff
+        # tabs; a connection limit so a misbehaving LAN client cannot starve the resident screen.
+        waitress.serve(app, host=host, port=port, threads=16, connection_limit=64, channel_timeout=60,
+                       ident="madoguchi")  # fmt: skip
+    finally:
+        terminal.stop()
+
+
+@click.group()
+def main() -> None:
+    """Madoguchi Kiosk: register My Number cards as health-insurance cards at the counter."""
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Optional TOML config.")
+def demo(port: int, host: str, config_path: str | None) -> None:
+    """Run the kiosk with virtual cards and SQLite: no reader needed."""
+    from kiosk import create_app
+
+    try:
+        app = create_app({"demo": True}, config_path)
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
+    _serve(app, host, port)
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True)
+def serve(config_path: str, host: str, port: int) -> None:
+    """Run the kiosk on the PC/SC reader named in the config."""
+    from kiosk import create_app
+
+    try:
+        app = create_app(None, config_path)
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
+    _serve(app, host, port)
+
+
+@main.group()
+def card() -> None:
+    """Virtual My Number cards (training, demos, tests)."""
+
+
+@card.command("emulate")
+@click.option("--resident", required=True, help="A resident key from the residents file.")
+@click.option("--vpcd", default=DEFAULT_VPCD, show_default=True, help="vpcd's HOST:PORT.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config naming instance_path.")
+def emulate(resident: str, vpcd: str, config_path: str | None) -> None:
+    """Put a resident's virtual card into pcscd's vpcd reader until interrupted."""
+    from drivers.virtualcard.pki import VirtualPki
+    from drivers.virtualcard.residents import load_residents
+    from drivers.virtualcard.vpcd import VpcdBridge
+
+    try:
+        settings = kiosk_config.load(config_path, {"demo": True})
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
+    residents = load_residents(settings["residents_file"])
+    if resident not in residents:
+        _fail(f"no resident '{resident}' (known: {', '.join(residents)})")
+    host, _, port = vpcd.rpartition(":")
+    if not host or not port.isdigit():
+        _fail("--vpcd takes HOST:PORT")
+    pki = VirtualPki(Path(settings["instance_path"]) / "virtualcard")
+    bridge = VpcdBridge(residents[resident].make_card(pki), host, int(port))
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            bridge.connect()
+            break
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                _fail(f"cannot reach vpcd at {vpcd} ({exc}); is pcscd running with vsmartcard-vpcd?")
+            time.sleep(0.2)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    click.echo(f"card of '{resident}' inserted into vpcd at {vpcd}; Ctrl-C removes it", err=True)
+    try:
+        bridge.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bridge.stop()
+
+
+@main.group()
+def stats() -> None:
+    """Statistics for the subsidy report."""
+
+
+def _settings(config_path: str | None):
+    try:
+        return kiosk_config.load(config_path, None if config_path else {"demo": True})
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
+
+
+def _stats_store(config_path: str | None):
+    from kiosk.statistics.store import StatsStore
+
+    settings = _settings(config_path)
+    return StatsStore(settings["stats_database_url"] or Path(settings["instance_path"]) / "stats.sqlite3")
+
+
+def _accounts(config_path: str | None):
+    from kiosk.staff.accounts import AccountStore
+
+    instance = Path(_settings(config_path)["instance_path"])
+    instance.mkdir(parents=True, exist_ok=True)
+    return AccountStore(instance / "accounts.sqlite3")
+
+
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False))
+encoding_option = click.option(
+    "--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
+    help="utf-8 (with BOM) or cp932 (Shift_JIS) for Excel on municipal PCs.",
+)  # fmt: skip
+
+
+@stats.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@encoding_option
+@config_option
+def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
+    """Write every statistics event with its chain columns; prints the chain head."""
+    store = _stats_store(config_path)
+    from kiosk.statistics.store import CSV_ENCODINGS
+
+    with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
+        count = store.export_csv(fh)
+    click.echo(f"{count} events written to {out}; chain head {store.head()}")
+
+
+@stats.command("verify")
+@config_option
+def verify(config_path: str | None) -> None:
+    """Check the hash chain; report the first altered, missing or moved row (exit 1)."""
+    report = _stats_store(config_path).verify()
+    if report.ok:
+        click.echo(f"ok: {report.rows} events, chain head {report.head}")
+    else:
+        click.echo(f"BROKEN after {report.rows} good events: {report.problem}", err=True)
+        sys.exit(1)
+
+
+@stats.command("report")
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="CSV file; else a table on stdout.")
+@encoding_option
+@config_option
+def report(month: str, out: str | None, encoding: str, config_path: str | None) -> None:
+    """The month's figures for the subsidy claim (the same as the manager's report)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
+    from kiosk.statistics.store import CSV_ENCODINGS, write_csv
+
+    try:
+        dt.datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        _fail(f"--month {month!r}: use YYYY-MM")
+    settings = _settings(config_path)
+    tz = ZoneInfo(settings["timezone"])
+    _accounts(config_path).close_forgotten_shifts(dt.time.fromisoformat(settings["shift_close_time"]), tz)
+    events = _stats_store(config_path).events(ended=month_bounds(month, tz))
+    figures = monthly_report(events, _accounts(config_path).shifts(), month, tz, dt.datetime.now(dt.UTC))
+    rows = summary_rows(figures)
+    if out:
+        with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
+            write_csv(rows, fh, SUMMARY_COLUMNS)
+        click.echo(f"{len(rows)} figures for {month} written to {out}")
+    else:
+        for row in rows:
+            click.echo(f"{row['category']:22} {row['key']:32} {row['value']}")
+
+
+@stats.command("merge")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def merge(files: tuple[str, ...], out: str) -> None:
+    """Combine several terminals' event exports, counting each event once."""
+    from kiosk.statistics.store import EXPORT_COLUMNS, merge_exports, write_csv
+
+    rows, checks = merge_exports(files)
+    for path, check in checks:
+        state = f"chain ok, head {check.head[:16]}" if check.ok else f"CHAIN BROKEN: {check.problem}"
+        click.echo(f"{path}: {check.rows} events, {state}")
+    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        write_csv(rows, fh, EXPORT_COLUMNS)
+    click.echo(f"{len(rows)} distinct events written to {out}")
+    if not all(check.ok for _, check in checks):
+        sys.exit(1)
+
+
+@stats.command("prune")
+@click.option("--before", required=True, help="YYYY-MM-DD: raw events that ended before this day go.")
+@config_option
+def prune(before: str, config_path: str | None) -> None:
+    """Retention: fold old raw events into monthly summaries and delete them."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(before)
+    except ValueError:
+        _fail(f"--before {before!r}: use YYYY-MM-DD")
+    removed = _stats_store(config_path).prune(day)
+    click.echo(f"{removed} raw events before {day} folded into monthly summaries")
+
+
+@main.group()
+def staff() -> None:
+    """Helpers' accounts."""
+
+
+def _secret(prompt: str, from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@staff.command("create")
+@click.argument("code")
+@click.option("--pin-stdin", is_flag=True, help="Read the staff PIN from standard input.")
+@config_option
+def staff_create(code: str, pin_stdin: bool, config_path: str | None) -> None:
+    """Create a helper account (staff code + a 4-8 digit PIN of their own)."""
+    from kiosk.staff.accounts import AccountError
+
+    try:
+        _accounts(config_path).create_staff(code, _secret("Staff PIN", pin_stdin))
+    except AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"staff {code} created")
+
+
+@main.group()
+def manager() -> None:
+    """Managers' accounts."""
+
+
+@manager.command("create")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@config_option
+def manager_create(name: str, password_stdin: bool, config_path: str | None) -> None:
+    """Create a manager account (password of at least 10 characters)."""
+    from kiosk.staff.accounts import AccountError
+
+    try:
+        _accounts(config_path).create_manager(name, _secret("Password", password_stdin))
+    except AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"manager {name} created")
+
+
+@main.group()
+def gateway() -> None:
+    """The simulated registration service."""
+
+
+@gateway.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True)
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this certificate.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False))
+@click.option("--client-ca", type=click.Path(exists=True, dir_okay=False),
+              help="Require client certificates issued by this CA (mutual TLS).")
+@config_option
+def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | None, client_ca: str | None,
+                  config_path: str | None) -> None:
+    """Run the simulated registration service (docs/gateway-api.md) until interrupted."""
+    from drivers.virtualcard.pki import VirtualPki
+    from kiosk.gateway.service import create_gateway_app
+
+    settings = _settings(config_path)
+    instance = Path(settings["instance_path"])
+    ca_certs = settings["ca_certs"] or [str(VirtualPki(instance / "virtualcard").ca_path)]
+    app = create_gateway_app(instance, ca_certs, settings["gateway_crl_file"] or None,
+                             settings["gateway_nonce_seconds"])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if tls_cert:
+        import ssl
+
+        from werkzeug.serving import make_server
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls_cert, tls_key)
+        if client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(client_ca)
+        click.echo(f"simulated registration service: https://{host}:{port}/v1/", err=True)
+        make_server(host, port, app, threaded=True, ssl_context=context).serve_forever()
+    else:
+        import waitress
+
+        click.echo(f"simulated registration service: http://{host}:{port}/v1/", err=True)
+        waitress.serve(app, host=host, port=port, threads=4, ident="madoguchi-gateway")
+
+
+@main.group()
+def voice() -> None:
+    """Spoken guidance for the resident screens."""
+
+
+@voice.command("build")
+@click.option("--cache", type=click.Path(file_okay=False), default=str(Path.home() / ".cache" / "madoguchi"),
+              show_default=True, help="Where the downloaded HTS voice is kept.")
+def voice_build(cache: str) -> None:
+    """Make the audio of every screen whose words changed (Open JTalk, offline)."""
+    from flask import Flask
+    from flask_babel import Babel
+
+    from kiosk import ROOT
+    from kiosk.i18n import voice as voice_module
+
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "kiosk" / "translations")
+    Babel(app)
+    made = total = 0
+    try:
+        with app.app_context():
+            for _voice, _key, was_made in voice_module.build(Path(cache)):
+                total += 1
+                made += was_made
+    except (RuntimeError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(f"voice guidance: {made} of {total} audio files made, the rest unchanged ({voice_module.VOICE_DIR})")
+
+
+def register_app_commands(app) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create the statistics database in the instance folder."""
+        click.echo(f"statistics database ready: {app.extensions['kiosk.terminal'].stats.path}")

@@ -1,0 +1,109 @@
+"""The simulated registration service as its own HTTP process: `kiosk gateway serve`.
+
+It stands where the vendor's municipal relay stands in production (see docs/gateway-api.md):
+JSON over HTTP(S), a fresh single-use nonce per registration, idempotent registrations, and
+the same checks the relay makes (chain, validity, CRL, signature, nonce).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
+
+log = logging.getLogger(__name__)
+bp = Blueprint("gateway_api", __name__, url_prefix="/v1")
+MAX_BODY = 64 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _gateway() -> SimulatedGateway:
+    return current_app.extensions["gateway.simulated"]
+
+
+def _b64(body: dict[str, Any], name: str) -> bytes:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ApiError(400, "missing_field", f"'{name}' is required (base64)")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, "bad_base64", f"'{name}' is not valid base64") from None
+
+
+def _text(body: dict[str, Any], name: str, max_len: int = 64) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not 0 < len(value) <= max_len:
+        raise ApiError(400, "missing_field", f"'{name}' is required (a string of at most {max_len} characters)")
+    return value
+
+
+@bp.post("/challenges")
+def challenges():
+    challenge = _gateway().challenge()
+    expires = dt.datetime.fromtimestamp(challenge.expires_at, dt.UTC).isoformat(timespec="seconds")
+    return jsonify(nonce=base64.b64encode(challenge.nonce).decode(), expires_at=expires), 201
+
+
+@bp.post("/registrations")
+def registrations():
+    key = request.headers.get("Idempotency-Key", "")
+    if not 8 <= len(key) <= 128:
+        raise ApiError(400, "missing_idempotency_key", "an Idempotency-Key header (8-128 characters) is required")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    # Exactly these fields: a client that sends anything personal is refused, not ignored.
+    allowed = {"certificate", "signature", "nonce", "consent_version", "terminal_id"}
+    if set(body) - allowed:
+        raise ApiError(400, "unexpected_field", f"unexpected fields: {sorted(set(body) - allowed)}")
+    result = _gateway().register(
+        _b64(body, "certificate"), _b64(body, "signature"), _b64(body, "nonce"),
+        _text(body, "consent_version"), _text(body, "terminal_id"), idempotency_key=key,
+    )  # fmt: skip
+    return jsonify(status=result.status.value, registration_id=result.registration_id)
+
+
+def _json_error(status: int, code: str, message: str):
+    return jsonify(error={"code": code, "message": message}), status
+
+
+def create_gateway_app(
+    instance_path: str | Path, ca_certs: list[str], crl_file: str | None = None, nonce_lifetime: float = 120
+) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    app.extensions["gateway.simulated"] = SimulatedGateway(
+        Path(instance_path) / "gateway-service.sqlite3", load_ca_certificates(ca_certs),
+        crl_path=crl_file, nonce_lifetime=nonce_lifetime,
+    )  # fmt: skip
+    app.register_blueprint(bp)
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return _json_error(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _json_error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("gateway error")  # the details stay in the log, never in the answer
+        return _json_error(500, "internal_error", "the registration service failed; nothing was registered")
+
+    return app

@@ -1,0 +1,1 @@
+"""What residents read and hear: languages, message catalog entries, furigana, voice."""

@@ -1,0 +1,1 @@
+"""Helpers and managers: accounts, sign-in credentials and shifts (no Flask here)."""

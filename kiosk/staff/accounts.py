@@ -1,0 +1,195 @@
+"""Staff (helpers) with their shifts, and managers: who may see and do what on the staff side.
+
+Secrets are hashed with werkzeug's scrypt, never stored plain. A staff member signs in with a
+staff code and a short PIN of their own; shifts give the helper hours of the subsidy report.
+Managers lock out after repeated failed logins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from pathlib import Path
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.sqlite_db import transaction
+from kiosk.staff.shifts import Shift
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS staff (
+    code TEXT PRIMARY KEY, pin_hash TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shifts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, staff_code TEXT NOT NULL, venue TEXT NOT NULL,
+    terminal_id TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, auto_closed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS managers (
+    name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+);
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, staff_code TEXT NOT NULL, written_at TEXT NOT NULL, text TEXT NOT NULL
+);
+"""
+HASH_METHOD = "scrypt"
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+DIGIT_RUN = re.compile(r"\d[\d\s-]{2,}\d")  # 4 or more digits, however spaced: a PIN or 個人番号
+
+
+class AccountError(ValueError):
+    """A clear, one-line reason an account action was refused."""
+
+
+class LockedOut(AccountError):
+    pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def note_is_safe(text: str) -> bool:
+    """Notes must never carry a PIN or a 個人番号: refuse any run of four or more digits."""
+    return DIGIT_RUN.search(text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))) is None
+
+
+class AccountStore:
+    def __init__(self, path: str | Path, clock=_now) -> None:
+        self.path = str(path)
+        self.clock = clock
+        with self._db() as db:
+            db.executescript(SCHEMA)
+
+    def _db(self):
+        return transaction(self.path, rows_as_dicts=True)
+
+    # -- staff ------------------------------------------------------------------------
+    def create_staff(self, code: str, pin: str) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{2,32}", code):
+            raise AccountError("a staff code is 2-32 letters, digits, '-' or '_'")
+        if not re.fullmatch(r"\d{4,8}", pin):
+            raise AccountError("a staff PIN is 4-8 digits")
+        with self._db() as db:
+            try:
+                db.execute(
+                    "INSERT INTO staff VALUES (?, ?, ?)",
+                    (code, generate_password_hash(pin, HASH_METHOD), self.clock().isoformat()),
+                )
+            except sqlite3.IntegrityError:
+                raise AccountError(f"staff code {code!r} exists already") from None
+
+    def check_staff(self, code: str, pin: str) -> bool:
+        with self._db() as db:
+            row = db.execute("SELECT pin_hash FROM staff WHERE code = ?", (code,)).fetchone()
+        # Hash anyway for an unknown code, so timing does not tell which codes exist.
+        return check_password_hash(row["pin_hash"] if row else _DUMMY_HASH, pin) and row is not None
+
+    def start_shift(self, code: str, venue: str, terminal_id: str) -> int:
+        with self._db() as db:
+            open_shift = db.execute(
+                "SELECT id FROM shifts WHERE staff_code = ? AND ended_at IS NULL", (code,)
+            ).fetchone()
+            if open_shift:
+                return open_shift["id"]  # signing in twice continues the same shift
+            cur = db.execute(
+                "INSERT INTO shifts (staff_code, venue, terminal_id, started_at) VALUES (?, ?, ?, ?)",
+                (code, venue, terminal_id, self.clock().isoformat()),
+            )
+            return int(cur.lastrowid)
+
+    def end_shift(self, code: str) -> None:
+        with self._db() as db:
+            db.execute(
+                "UPDATE shifts SET ended_at = ? WHERE staff_code = ? AND ended_at IS NULL",
+                (self.clock().isoformat(), code),
+            )
+
+    def close_forgotten_shifts(self, close_at: dt.time, tz) -> int:
+        """A shift left open past its day's closing time ends at that time, flagged."""
+        now = self.clock()
+        closed = 0
+        with self._db() as db:
+            for row in db.execute("SELECT id, started_at FROM shifts WHERE ended_at IS NULL").fetchall():
+                start = dt.datetime.fromisoformat(row["started_at"]).astimezone(tz)
+                deadline = dt.datetime.combine(start.date(), close_at, tz)
+                if deadline <= start:
+                    deadline += dt.timedelta(days=1)
+                if now >= deadline:
+                    db.execute(
+                        "UPDATE shifts SET ended_at = ?, auto_closed = 1 WHERE id = ?",
+                        (deadline.astimezone(dt.UTC).isoformat(), row["id"]),
+                    )
+                    closed += 1
+        return closed
+
+    def shifts(self) -> list[Shift]:
+        with self._db() as db:
+            rows = db.execute("SELECT * FROM shifts ORDER BY id").fetchall()
+        return [
+            Shift(
+                r["staff_code"],
+                r["venue"],
+                dt.datetime.fromisoformat(r["started_at"]),
+                dt.datetime.fromisoformat(r["ended_at"]) if r["ended_at"] else None,
+                bool(r["auto_closed"]),
+            )
+            for r in rows
+        ]
+
+    def add_note(self, code: str, text: str) -> None:
+        text = text.strip()
+        if not text:
+            raise AccountError("the note is empty")
+        if not note_is_safe(text):
+            raise AccountError("a note may not contain a run of digits (never a PIN or a My Number)")
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO notes (staff_code, written_at, text) VALUES (?, ?, ?)",
+                (code, self.clock().isoformat(), text[:500]),
+            )
+
+    def notes(self) -> list[dict]:
+        with self._db() as db:
+            return [dict(r) for r in db.execute("SELECT staff_code, written_at, text FROM notes ORDER BY id")]
+
+    # -- managers ---------------------------------------------------------------------
+    def create_manager(self, name: str, password: str) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{2,64}", name):
+            raise AccountError("a manager name is 2-64 letters, digits, '.', '-' or '_'")
+        if len(password) < 10:
+            raise AccountError("a manager password has at least 10 characters")
+        with self._db() as db:
+            try:
+                db.execute(
+                    "INSERT INTO managers (name, password_hash) VALUES (?, ?)",
+                    (name, generate_password_hash(password, HASH_METHOD)),
+                )
+            except sqlite3.IntegrityError:
+                raise AccountError(f"manager {name!r} exists already") from None
+
+    def check_manager(self, name: str, password: str) -> bool:
+        """True on success; raises LockedOut while locked (even with the right password)."""
+        now = self.clock()
+        with self._db() as db:
+            row = db.execute("SELECT * FROM managers WHERE name = ?", (name,)).fetchone()
+            if row and row["locked_until"] and dt.datetime.fromisoformat(row["locked_until"]) > now:
+                raise LockedOut("too many failed logins: try again later")
+            ok = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
+            if row is None:
+                return False
+            if ok:
+                db.execute("UPDATE managers SET failed = 0, locked_until = NULL WHERE name = ?", (name,))
+                return True
+            failed = row["failed"] + 1
+            locked = (now + LOCKOUT).isoformat() if failed >= MAX_FAILED_LOGINS else None
+            db.execute(
+                "UPDATE managers SET failed = ?, locked_until = ? WHERE name = ?",
+                (0 if locked else failed, locked, name),
+            )
+            return False
+
+
+_DUMMY_HASH = generate_password_hash("not a real secret", HASH_METHOD)

@@ -1,0 +1,395 @@
+"""The statistics store: one row per finished session, no personal data (番号法).
+
+Columns are the subsidy report's needs and nothing more: no name, address, birth date,
+個人番号, PIN or certificate; the holder is a keyed pseudonym for counting repeat visits.
+
+Rows are append-only and hash-chained: each holds the hash of the one before, so an edited,
+deleted or reordered row breaks the chain at that row (`kiosk stats verify`), and an export
+carries the chain head an auditor can compare with the terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from kiosk.visit.flow import SessionSummary
+
+COLUMNS = (
+    "event_id",
+    "terminal_id",
+    "venue",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "outcome",
+    "reason",
+    "pin_attempts",
+    "tries_left_at_start",
+    "new_card",
+    "age_band",
+    "language",
+    "assisted",
+    "options",
+    "holder_key",
+)
+CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
+EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS
+GENESIS = "0" * 64
+# Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
+CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
+
+SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
+    started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_seconds REAL NOT NULL,
+    outcome TEXT NOT NULL, reason TEXT, pin_attempts INTEGER NOT NULL, tries_left_at_start INTEGER,
+    new_card INTEGER, age_band TEXT, language TEXT NOT NULL, assisted INTEGER NOT NULL,
+    options TEXT NOT NULL DEFAULT '', holder_key TEXT NOT NULL,
+    seq INTEGER, prev_hash TEXT, row_hash TEXT
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'statistics events are append-only'); END;
+"""
+POSTGRES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id BIGSERIAL PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
+    started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_seconds DOUBLE PRECISION NOT NULL,
+    outcome TEXT NOT NULL, reason TEXT, pin_attempts INTEGER NOT NULL, tries_left_at_start INTEGER,
+    new_card INTEGER, age_band TEXT, language TEXT NOT NULL, assisted INTEGER NOT NULL,
+    options TEXT NOT NULL DEFAULT '', holder_key TEXT NOT NULL,
+    seq BIGINT, prev_hash TEXT, row_hash TEXT
+);
+CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'statistics events are append-only'; END $$;
+DROP TRIGGER IF EXISTS events_no_update ON events;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only();
+"""
+COMMON_SCHEMA = """
+CREATE INDEX IF NOT EXISTS events_ended_at ON events (ended_at);
+CREATE TABLE IF NOT EXISTS chain_anchor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,       -- the last pruned row's seq (0: nothing pruned)
+    row_hash TEXT NOT NULL      -- and its hash: verification starts from here
+);
+CREATE TABLE IF NOT EXISTS monthly_summary (
+    month TEXT NOT NULL, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
+    outcome TEXT NOT NULL, age_band TEXT NOT NULL, new_card TEXT NOT NULL, assisted INTEGER NOT NULL,
+    sessions INTEGER NOT NULL,
+    PRIMARY KEY (month, terminal_id, venue, outcome, age_band, new_card, assisted)
+);
+"""
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
+
+
+def row_hash(prev_hash: str, seq: int, values: Iterable) -> str:
+    """The chain link: SHA-256 over the previous hash, the sequence number and the row."""
+    payload = json.dumps([prev_hash, seq, *values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    rows: int
+    head: str
+    problem: str = ""
+
+
+def _statements(script: str) -> list[str]:
+    """Split a schema script into statements (none of ours has ';' inside a string, except
+    the trigger bodies, which are kept whole)."""
+    out, buf = [], []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        text = "\n".join(buf).strip()
+        if text.endswith(";") and (text.count("$$") % 2 == 0) and not (
+            text.upper().startswith("CREATE TRIGGER IF NOT EXISTS") and not text.upper().endswith("END;")
+        ):
+            out.append(text)
+            buf = []
+    return out
+
+
+class StatsStore:
+    """The events, in a SQLite file in the instance folder (WAL, full sync: a crash loses no
+    committed row) or in one PostgreSQL database shared by several terminals."""
+
+    def __init__(self, path_or_url: str | Path) -> None:
+        target = str(path_or_url)
+        if target.startswith("sqlite:///"):
+            target = target.removeprefix("sqlite:///")  # a SQLite URL is just the file
+        self.is_sqlite = "://" not in target
+        self.path = target  # the SQLite file, or the database URL
+        if self.is_sqlite:
+            self.engine = sa.create_engine(f"sqlite:///{target}", poolclass=NullPool)
+            sa.event.listen(self.engine, "connect", _sqlite_connect)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            self.engine = sa.create_engine(target, pool_pre_ping=True)
+        with self.engine.begin() as db:
+            if self.is_sqlite:
+                columns = {row[1] for row in db.exec_driver_sql("PRAGMA table_info(events)")}
+                if columns and "row_hash" not in columns:
+                    self._upgrade(db, columns)
+            schema = SQLITE_SCHEMA if self.is_sqlite else POSTGRES_SCHEMA
+            for statement in _statements(schema) + _statements(COMMON_SCHEMA):
+                db.exec_driver_sql(statement)
+
+    @staticmethod
+    def _upgrade(db, columns: set[str]) -> None:
+        """A SQLite store from before the chain (or the options column): add and link the rows."""
+        if "options" not in columns:
+            db.exec_driver_sql("ALTER TABLE events ADD COLUMN options TEXT NOT NULL DEFAULT ''")
+        for column in CHAIN_COLUMNS:
+            db.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} {'INTEGER' if column == 'seq' else 'TEXT'}")
+        prev, seq = GENESIS, 0
+        for row in db.exec_driver_sql(f"SELECT id, {', '.join(COLUMNS)} FROM events ORDER BY id").fetchall():
+            seq += 1
+            link = row_hash(prev, seq, tuple(row[1:]))
+            db.execute(
+                sa.text("UPDATE events SET seq = :seq, prev_hash = :prev, row_hash = :link WHERE id = :id"),
+                {"seq": seq, "prev": prev, "link": link, "id": row[0]},
+            )
+            prev = link
+
+    def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
+        event_id = str(uuid.uuid4())
+        values = (
+            event_id,
+            terminal_id,
+            venue,
+            _iso(summary.started_at),
+            _iso(summary.ended_at),
+            round(summary.ended_at - summary.started_at, 3),
+            summary.outcome.value,
+            summary.reason.value if summary.reason else None,
+            summary.pin_attempts,
+            summary.tries_left_at_start,
+            None if summary.new_card is None else int(summary.new_card),
+            summary.age_band,
+            summary.language,
+            int(summary.assisted),
+            " ".join(sorted(summary.options)),
+            summary.holder_key,
+        )
+        self.append([values])
+        return event_id
+
+    def _lock(self, db) -> None:
+        """One writer links at a time (SQLite: every transaction here is BEGIN IMMEDIATE)."""
+        if not self.is_sqlite:
+            db.exec_driver_sql("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+
+    def append(self, rows: Iterable[tuple]) -> int:
+        """Append rows (values in COLUMNS order) to the chain in one transaction."""
+        insert = sa.text(
+            f"INSERT INTO events ({', '.join(COLUMNS + CHAIN_COLUMNS)}) "
+            f"VALUES ({', '.join(':' + c for c in COLUMNS + CHAIN_COLUMNS)})"
+        )
+        count = 0
+        with self.engine.begin() as db:
+            self._lock(db)
+            seq, prev = self._head(db)
+            batch = []
+            for values in rows:
+                seq += 1
+                link = row_hash(prev, seq, values)
+                batch.append(dict(zip(COLUMNS + CHAIN_COLUMNS, (*values, seq, prev, link), strict=True)))
+                prev = link
+                if len(batch) >= 5000:
+                    db.execute(insert, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                db.execute(insert, batch)
+                count += len(batch)
+        return count
+
+    @staticmethod
+    def _head(db) -> tuple[int, str]:
+        row = db.exec_driver_sql("SELECT seq, row_hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if row:
+            return int(row[0]), row[1]
+        anchor = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+        return (int(anchor[0]), anchor[1]) if anchor else (0, GENESIS)
+
+    def events(self, with_chain: bool = False, ended: tuple[str, str] | None = None) -> Iterator[dict]:
+        """Events in stored order; ``ended`` = (from, to) ISO UTC bounds on ended_at, to excluded."""
+        columns = EXPORT_COLUMNS if with_chain else COLUMNS
+        where = "WHERE ended_at >= :start AND ended_at < :stop" if ended else ""
+        params = {"start": ended[0], "stop": ended[1]} if ended else {}
+        with self.engine.connect() as db:
+            result = db.execution_options(yield_per=2000).execute(
+                sa.text(f"SELECT {', '.join(columns)} FROM events {where} ORDER BY id"), params
+            )
+            for row in result.mappings():
+                yield dict(row)
+
+    def writable(self) -> bool:
+        """A real (tiny) write: false on a full disk, a read-only file or an absent server."""
+        try:
+            with self.engine.begin() as db:
+                db.exec_driver_sql("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at TEXT)")
+                db.execute(
+                    sa.text(
+                        "INSERT INTO health_probe (id, at) VALUES (1, :at) ON CONFLICT (id) DO UPDATE SET at = :at"
+                    ),
+                    {"at": dt.datetime.now(dt.UTC).isoformat()},
+                )
+            return True
+        except sa.exc.SQLAlchemyError:
+            return False
+
+    def head(self) -> str:
+        with self.engine.connect() as db:
+            return self._head(db)[1]
+
+    def verify(self) -> ChainReport:
+        """Walk the chain from the anchor; report the first edited, missing or moved row."""
+        with self.engine.connect() as db:
+            anchor = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+            seq, prev = (int(anchor[0]), anchor[1]) if anchor else (0, GENESIS)
+            rows = db.exec_driver_sql(
+                f"SELECT {', '.join(COLUMNS + CHAIN_COLUMNS)} FROM events ORDER BY id"
+            ).fetchall()
+        return verify_rows((tuple(r) for r in rows), seq, prev)
+
+    def export_csv(self, out: TextIO) -> int:
+        """Every event as CSV with its chain columns (header first); returns the row count.
+        The last row's row_hash is the chain head."""
+        return write_csv(self.events(with_chain=True), out, EXPORT_COLUMNS)
+
+    def prune(self, before: dt.date) -> int:
+        """Retention: fold raw events that ended before ``before`` into monthly_summary,
+        delete them, and keep the last one's hash as the chain's new anchor."""
+        cutoff = dt.datetime.combine(before, dt.time(), dt.UTC).isoformat(timespec="seconds")
+        with self.engine.begin() as db:
+            self._lock(db)
+            old = db.execute(
+                sa.text("SELECT seq, row_hash FROM events WHERE ended_at < :cutoff ORDER BY id DESC LIMIT 1"),
+                {"cutoff": cutoff},
+            ).fetchone()
+            if old is None:
+                return 0
+            last_seq, last_hash = int(old[0]), old[1]
+            db.execute(
+                sa.text(
+                    "INSERT INTO monthly_summary SELECT substr(ended_at, 1, 7), terminal_id, venue, outcome,"
+                    " coalesce(age_band, 'unknown'), coalesce(CAST(new_card AS TEXT), 'unknown'), assisted, count(*)"
+                    " FROM events WHERE seq <= :seq GROUP BY 1, 2, 3, 4, 5, 6, 7"
+                    " ON CONFLICT (month, terminal_id, venue, outcome, age_band, new_card, assisted)"
+                    " DO UPDATE SET sessions = monthly_summary.sessions + excluded.sessions"
+                ),
+                {"seq": last_seq},
+            )
+            deleted = db.execute(sa.text("DELETE FROM events WHERE seq <= :seq"), {"seq": last_seq}).rowcount
+            db.execute(
+                sa.text(
+                    "INSERT INTO chain_anchor (id, seq, row_hash) VALUES (1, :seq, :hash)"
+                    " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, row_hash = excluded.row_hash"
+                ),
+                {"seq": last_seq, "hash": last_hash},
+            )
+        return deleted
+
+    def summaries(self) -> list[dict]:
+        with self.engine.connect() as db:
+            return [dict(r) for r in db.exec_driver_sql("SELECT * FROM monthly_summary ORDER BY 1, 2, 3").mappings()]
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # SQLAlchemy emits BEGIN itself (below), so pysqlite must not; WAL + full sync for safety.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> ChainReport:
+    """Rows are COLUMNS values followed by seq, prev_hash, row_hash, in stored order."""
+    count = 0
+    n = len(COLUMNS)
+    for row in rows:
+        values, (row_seq, row_prev, stored) = tuple(row[:n]), row[n : n + 3]
+        expected_seq = seq + 1
+        if row_seq != expected_seq:
+            what = "missing" if row_seq > expected_seq else "out of order"
+            return ChainReport(False, count, prev, f"row {expected_seq} is {what} (found row {row_seq} there)")
+        if row_prev != prev or row_hash(prev, row_seq, values) != stored:
+            return ChainReport(False, count, prev, f"row {row_seq} ({values[0]}) was altered")
+        seq, prev = row_seq, stored
+        count += 1
+    return ChainReport(True, count, prev)
+
+
+INT_COLUMNS = {"pin_attempts", "tries_left_at_start", "new_card", "assisted", "seq"}
+NULLABLE = {"reason", "tries_left_at_start", "new_card", "age_band"}
+
+
+def typed_row(row: dict) -> tuple:
+    """A CSV row back into the stored values (COLUMNS, then the chain), as the hash saw them."""
+    out = []
+    for column in EXPORT_COLUMNS:
+        value = row.get(column, "")
+        if value == "" and column in NULLABLE:
+            out.append(None)
+        elif column in INT_COLUMNS:
+            out.append(int(value))
+        elif column == "duration_seconds":
+            out.append(float(value))
+        else:
+            out.append(value)
+    return tuple(out)
+
+
+def merge_exports(paths: Iterable[str | Path]) -> tuple[list[dict], list[tuple[str, ChainReport]]]:
+    """Events of several terminals' exports, each counted once (by event_id), with each
+    file's own chain check (a file whose chain is broken is reported, and still merged)."""
+    seen: dict[str, dict] = {}
+    checks = []
+    for path in paths:
+        rows = read_csv_export(path)
+        first_seq = int(rows[0]["seq"]) - 1 if rows else 0
+        first_prev = rows[0]["prev_hash"] if rows else GENESIS
+        checks.append((str(path), verify_rows((typed_row(r) for r in rows), first_seq, first_prev)))
+        for row in rows:
+            seen.setdefault(row["event_id"], row)
+    merged = sorted(seen.values(), key=lambda r: (r["started_at"], r["terminal_id"], r["event_id"]))
+    return merged, checks
+
+
+def read_csv_export(path: str | Path, encoding: str = "utf-8-sig") -> list[dict]:
+    with open(path, encoding=encoding, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_csv(rows: Iterable[dict], out: TextIO, columns: tuple[str, ...]) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

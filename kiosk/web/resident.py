@@ -1,0 +1,122 @@
+"""The resident screens: one page that shows the terminal's current step."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kiosk.i18n import voice
+from kiosk.i18n.furigana import annotate_html
+from kiosk.i18n.languages import LANGUAGES
+from kiosk.i18n.messages import MESSAGES
+from kiosk.visit.flow import InvalidTransition, Reason
+from kiosk.web import current_terminal
+
+bp = Blueprint("resident", __name__)
+
+ACTIONS = {"agree", "decline", "cancel", "acknowledge", "call_helper", "timeout"}
+DISPLAY_OPTIONS = (("large", _l("Larger text")), ("contrast", _l("High contrast")), ("furigana", _l("Furigana")))
+LONG_POLL_SECONDS = 20
+
+
+def _back():
+    return redirect(url_for(".screen"))
+
+
+@bp.get("/")
+def screen():
+    state = current_terminal().snapshot()
+    reason = MESSAGES[Reason(state["reason"])] if state["reason"] else None
+    settings = current_app.config["KIOSK"]
+    key = voice.screen_key(state)
+    src = voice.audio_url(state["language"], key)
+    options = DISPLAY_OPTIONS if state["language"] in ("ja", "ja-easy") else DISPLAY_OPTIONS[:2]
+    return render_template(
+        "resident.html",
+        state=state,
+        message=reason,
+        settings=settings,
+        voice_key=key,
+        voice_src=url_for("static", filename=src) if src else None,
+        display_options=options,
+        idle_timeout=settings["idle_timeout_seconds"],
+        idle_warning=settings["idle_warning_seconds"],
+    )
+
+
+@bp.after_request
+def furigana(response):
+    """Ruby on the kanji when this resident turned furigana on (Japanese screens only)."""
+    flow = current_terminal().flow
+    if (
+        response.mimetype == "text/html"
+        and "furigana" in flow.options
+        and flow.language in ("ja", "ja-easy")
+        and not response.direct_passthrough
+    ):
+        response.set_data(annotate_html(response.get_data(as_text=True)))
+    return response
+
+
+@bp.get("/state")
+def state():
+    """Long poll: answers when the step changes (or after 20 s) so the page follows the card."""
+    since = request.args.get("since", type=int)
+    terminal = current_terminal()
+    if since is None:
+        return jsonify(terminal.snapshot())
+    return jsonify(terminal.wait_for_change(since, LONG_POLL_SECONDS))
+
+
+@bp.post("/action")
+def action():
+    name = request.form.get("action", "")
+    if name not in ACTIONS:
+        abort(400)
+    try:
+        current_terminal().act(name)
+    except InvalidTransition:
+        pass  # a stale page or a double tap: the page reloads to the real step
+    return _back()
+
+
+@bp.post("/language")
+def choose_language():
+    code = request.form.get("language", "")
+    if code not in LANGUAGES:
+        abort(400)
+    current_terminal().choose_language(code)
+    return _back()
+
+
+@bp.post("/display")
+def display():
+    option = request.form.get("option", "")
+    if option not in dict(DISPLAY_OPTIONS):
+        abort(400)
+    current_terminal().toggle_option(option)
+    return _back()
+
+
+@bp.post("/used")
+def used():
+    """The page reports a replay of the voice guidance (for the statistics); no screen change."""
+    if request.form.get("option") != "voice_replay":
+        abort(400)
+    current_terminal().note_option_used("voice_replay")
+    return "", 204
+
+
+@bp.post("/pin")
+def pin():
+    raw = request.form.get("pin", "")
+    # Exactly 4 ASCII digits ('١٢٣٤'.isdigit() is True, so compare with the ASCII range).
+    if len(raw) != 4 or not all("0" <= c <= "9" for c in raw):
+        flash(_("Please enter 4 digits."), "pin")
+        return _back()
+    try:
+        current_terminal().submit_pin(bytearray(raw, "ascii"))
+    except InvalidTransition:
+        pass
+    return _back()

@@ -1,0 +1,69 @@
+"""Shared pieces of the staff-side pages (helpers and managers): their own message domain
+(Japanese and English), sign-in checks, and what the staff panel may show."""
+
+from __future__ import annotations
+
+from functools import wraps
+from pathlib import Path
+
+from flask import abort, current_app, redirect, request, session, url_for
+from flask_babel import Domain
+
+STAFF_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations_staff"
+staff_domain = Domain(translation_directories=str(STAFF_TRANSLATIONS), domain="staff")
+s_ = staff_domain.gettext
+s_l = staff_domain.lazy_gettext
+
+
+def accounts():
+    return current_app.extensions["kiosk.accounts"]
+
+
+def close_forgotten_shifts() -> None:
+    """Shifts nobody signed out of end at the configured time (run before hours are used)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    settings = current_app.config["KIOSK"]
+    close_at = dt.time.fromisoformat(settings["shift_close_time"])
+    accounts().close_forgotten_shifts(close_at, ZoneInfo(settings["timezone"]))
+
+
+def staff_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not session.get("staff"):
+            return redirect(url_for("staff.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def manager_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not session.get("manager"):
+            if request.method != "GET":
+                abort(403)
+            return redirect(url_for("manager.login"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def panel_state(snapshot: dict) -> dict:
+    """What a helper sees: the resident's step and its cause, never a PIN or personal data
+    (the terminal's snapshot holds none; this also drops what the panel does not need)."""
+    keep = (
+        "version",
+        "step",
+        "reason",
+        "tries_left",
+        "card_present",
+        "reader",
+        "helper_called",
+        "language",
+        "last_try_allowed",
+        "busy",
+    )
+    return {key: snapshot[key] for key in keep}

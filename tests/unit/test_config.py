@@ -1,0 +1,56 @@
+"""Config: one TOML file, validated at start, errors that name the key."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk import settings as config
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "kiosk.example.toml"
+
+
+def test_example_config_is_valid_and_documents_every_key():
+    settings = config.load(EXAMPLE)
+    assert settings["reader"].startswith("SONY")
+    text = EXAMPLE.read_text()
+    for key in config.SCHEMA:
+        assert f"\n{key} = " in text, key
+
+
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ('reader = "x"\nreaderr = "y"\n', "unknown key 'readerr'"),
+        ('reader = "x"\nnew_card_window_days = "90"\n', "key 'new_card_window_days' must be a int"),
+        ('terminal_id = "t"\n', "key 'reader' is required"),
+        ('reader = "x"\nca_certs = [1]\n', "key 'ca_certs'"),
+        ("reader = \n", "not valid TOML"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path, toml, message):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(toml)
+    with pytest.raises(config.ConfigError, match=message):
+        config.load(path)
+
+
+def test_serve_with_bad_config_exits_nonzero_with_one_line(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('reader = "x"\nvenu = "typo"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "serve", "--config", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"kiosk: {path}: unknown key 'venu'"]
+
+
+def test_an_unwritable_instance_folder_is_one_line_naming_the_key(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('reader = "X"\ninstance_path = "/etc/hostname/instance"\n')  # under a file
+    done = subprocess.run([sys.executable, "-m", "kiosk", "serve", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    (line,) = done.stderr.strip().splitlines()
+    assert "instance_path" in line and "not a writable folder" in line

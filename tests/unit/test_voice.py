@@ -1,0 +1,70 @@
+"""Every resident screen has its spoken guidance, and the audio says what the catalog says now."""
+
+import hashlib
+import itertools
+import json
+
+import pytest
+
+from kiosk.i18n import voice
+from kiosk.i18n.languages import VOICES
+from kiosk.visit.flow import Reason, Step
+
+
+@pytest.fixture(scope="module")
+def catalog_app():
+    from flask import Flask
+    from flask_babel import Babel
+
+    from kiosk import ROOT
+
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "kiosk" / "translations")
+    Babel(app)
+    with app.app_context():
+        yield app
+
+
+def every_state():
+    """Every combination the resident page can show."""
+    for step, reason, tries, reader, busy in itertools.product(
+        list(Step), [None, *Reason], [1, 2, 3], ["empty", "no_reader"], [False, True]
+    ):
+        yield {"step": step.value, "reason": reason.value if reason else None, "tries_left": tries,
+               "reader": reader, "busy": busy}  # fmt: skip
+
+
+def test_every_screen_state_has_a_voice_key():
+    keys = set(voice.screen_keys())
+    pin_reasons = {"wrong_pin", "tries_changed"}
+    for state in every_state():
+        if state["step"] == "pin" and state["reason"] not in (None, *pin_reasons):
+            continue  # the PIN step carries only these notices
+        if state["step"] in ("done", "error") and state["reason"] is None:
+            continue  # never shown: those steps always have a reason
+        done_reasons = ("registered", "already_registered")
+        if (state["step"] == "done") != (state["reason"] in done_reasons) and state["step"] in ("done", "error"):
+            continue  # 'done' carries exactly the two success reasons, 'error' every other
+        if state["step"] not in ("pin", "done", "error") and state["reason"]:
+            continue
+        assert voice.screen_key(state) in keys, state
+
+
+@pytest.mark.parametrize("voice_name", VOICES)
+def test_every_screen_has_its_audio_file_saying_the_current_words(catalog_app, voice_name):
+    manifest = json.loads((voice.VOICE_DIR / "manifest.json").read_text())
+    stale = []
+    for key in voice.screen_keys():
+        path = voice.audio_path(voice_name, key)
+        assert path.exists(), f"{path} is missing: run `kiosk voice build`"
+        assert path.read_bytes()[:4] == b"OggS", path
+        digest = hashlib.sha256(voice.spoken_text(key, voice_name).encode()).hexdigest()
+        if manifest.get(f"{voice_name}/{key}") != digest:
+            stale.append(key)
+    assert not stale, f"audio says old words, run `kiosk voice build`: {stale}"
+
+
+def test_spoken_text_is_japanese_and_reads_no_bracketed_readings(catalog_app):
+    text = voice.spoken_text("done-registered", "ja-easy")
+    assert "ほけんしょう" not in text and "保険証" in text
+    assert voice.spoken_text("consent", "ja").startswith("このカードを健康保険証として")

@@ -1,0 +1,103 @@
+"""The resident screens through Flask's test client, with the in-process virtual card."""
+
+import re
+
+from tests.support.waiting import wait_until
+
+
+def step_of(html: str) -> str:
+    return re.search(r'<main data-step="(\w+)"', html).group(1)
+
+
+def insert(demo, terminal, key, step):
+    demo.insert(key)
+    wait_until(lambda: terminal.snapshot()["step"] == step and not terminal.snapshot()["busy"], what=step)
+
+
+def test_idle_screen_asks_for_the_card(client, terminal):
+    wait_until(lambda: terminal.snapshot()["reader"] == "empty")
+    html = client.get("/").text
+    assert step_of(html) == "idle"
+    assert "マイナンバーカードを置いてください" in html
+
+
+def test_happy_path_through_the_pages(client, demo, terminal):
+    insert(demo, terminal, "hanako", "consent")
+    assert step_of(client.get("/").text) == "consent"
+    client.post("/action", data={"action": "agree"})
+    html = client.get("/").text
+    assert step_of(html) == "pin" and html.count("data-key=") == 10
+    assert "あと3回入力できます" in html
+    client.post("/pin", data={"pin": "1234"})
+    wait_until(lambda: terminal.snapshot()["step"] == "done")
+    html = client.get("/").text
+    assert "登録が終わりました" in html and "カードをお取りください" in html
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+
+
+def test_wrong_pin_shows_tries_left(client, demo, terminal):
+    insert(demo, terminal, "hanako", "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "9999"})
+    wait_until(lambda: terminal.snapshot()["reason"] == "wrong_pin")
+    html = client.get("/").text
+    assert step_of(html) == "pin"
+    assert "暗証番号がちがいます" in html and "あと2回入力できます" in html
+    assert demo.reader.card.tries_left() == 2
+
+
+def test_malformed_pin_is_refused_without_card_traffic(client, demo, terminal):
+    insert(demo, terminal, "hanako", "consent")
+    client.post("/action", data={"action": "agree"})
+    before = len(demo.reader.apdu_log)
+    for bad in ("123", "12345", "12a4", "١٢٣٤", ""):
+        client.post("/pin", data={"pin": bad})
+    html = client.get("/").text
+    assert step_of(html) == "pin" and "数字を4けた入力してください" in html
+    assert len(demo.reader.apdu_log) == before
+    assert demo.reader.card.tries_left() == 3
+
+
+def test_double_submitted_pin_reaches_the_card_once(client, demo, terminal):
+    insert(demo, terminal, "hanako", "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "9999"})
+    client.post("/pin", data={"pin": "9999"})
+    wait_until(lambda: terminal.snapshot()["reason"] == "wrong_pin")
+    assert demo.reader.card.tries_left() == 2
+
+
+def test_locked_card_never_sees_a_keypad(client, demo, terminal):
+    insert(demo, terminal, "jiro", "error")
+    html = client.get("/").text
+    assert "ロックされています" in html and "data-key" not in html
+    assert not any(h[1] == 0x20 and len(h) > 4 for h in demo.reader.apdu_log)
+
+
+def test_state_endpoint_long_polls_and_never_carries_the_pin(client, demo, terminal):
+    first = client.get("/state").get_json()
+    insert(demo, terminal, "hanako", "consent")
+    state = client.get(f"/state?since={first['version']}").get_json()
+    assert state["version"] > first["version"]
+    assert set(state) == {
+        "version", "step", "reason", "tries_left", "busy", "card_present", "reader", "reminding", "last_try_allowed",
+        "language", "options", "helper_called",
+    }  # fmt: skip
+
+
+def test_forms_need_csrf(app, demo, terminal):
+    insert(demo, terminal, "hanako", "consent")
+    strict = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert strict.post("/action", data={"action": "agree"}).status_code == 400
+    assert terminal.snapshot()["step"] == "consent"
+
+
+def test_unknown_action_is_a_400(client):
+    assert client.post("/action", data={"action": "format-card"}).status_code == 400
+
+
+def test_english_catalog(client, terminal):
+    terminal.flow.language = "en"
+    assert "Please place your My Number card on the reader" in client.get("/").text

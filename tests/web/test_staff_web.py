@@ -1,0 +1,117 @@
+"""The staff side over HTTP: sign-in, shifts, the helper's controls, the manager's area."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.support.waiting import wait_until
+
+
+@pytest.fixture
+def accounts(app):
+    store = app.extensions["kiosk.accounts"]
+    store.create_staff("helper1", "2468")
+    store.create_manager("boss", "correct horse battery")
+    return store
+
+
+def staff_login(client, code="helper1", pin="2468"):
+    return client.post("/staff/login", data={"code": code, "pin": pin})
+
+
+def test_staff_pages_need_sign_in_and_sign_in_starts_a_shift(client, accounts):
+    assert client.get("/staff/").status_code == 302
+    assert staff_login(client, pin="1111").status_code == 200  # refused, form again
+    assert not accounts.shifts()
+    assert staff_login(client).headers["Location"].endswith("/staff/")
+    assert client.get("/staff/").status_code == 200
+    (shift,) = accounts.shifts()
+    assert shift.staff_code == "helper1" and shift.ended_at is None
+    client.post("/staff/logout")
+    (shift,) = accounts.shifts()
+    assert shift.ended_at is not None
+    assert client.get("/staff/").status_code == 302
+
+
+def test_helper_cancels_and_marks_without_ever_seeing_the_pin(client, demo, terminal, accounts):
+    staff_login(client)
+    demo.insert("hanako")
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    client.post("/action", data={"action": "agree"})
+    html = client.get("/staff/").get_data(as_text=True)
+    assert 'data-staff-step="pin"' in html and 'data-field="tries_left">3<' in html
+    client.post("/staff/action", data={"action": "self_service"})
+    client.post("/staff/action", data={"action": "cancel"})
+    assert terminal.snapshot()["reason"] == "cancelled"
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    (event,) = list(terminal.stats.events())
+    assert event["reason"] == "cancelled" and event["assisted"] == 1  # a helper's cancel is assistance
+
+
+def test_staff_age_band_when_configured(instance):
+    from kiosk import create_app
+
+    app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "t", "age_source": "staff"})
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    try:
+        app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+        client = app.test_client()
+        terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+        staff_login(client)
+        demo.insert("hanako")
+        wait_until(lambda: terminal.snapshot()["step"] == "consent")
+        client.post("/staff/age-band", data={"band": "75+"})
+        client.post("/action", data={"action": "agree"})
+        client.post("/pin", data={"pin": "1234"})
+        wait_until(lambda: terminal.snapshot()["step"] == "done")
+        demo.remove()
+        wait_until(lambda: terminal.snapshot()["step"] == "idle")
+        (event,) = list(terminal.stats.events())
+        assert event["age_band"] == "75+"
+    finally:
+        app.extensions["kiosk.terminal"].stop()
+
+
+def test_a_note_with_digits_is_refused(client, accounts):
+    staff_login(client)
+    page = client.post("/staff/note", data={"text": "her PIN is 1 2 3 4"}, follow_redirects=True)
+    assert "Not saved" in page.get_data(as_text=True) or "保存していません" in page.get_data(as_text=True)
+    client.post("/staff/note", data={"text": "asked about the clinic's reader"})
+    assert [n["text"] for n in accounts.notes()] == ["asked about the clinic's reader"]
+
+
+def test_forms_without_a_csrf_token_are_rejected(app, accounts):
+    strict = app.test_client()  # CSRF stays on here
+    assert strict.post("/manager/login", data={"name": "boss", "password": "correct horse battery"}).status_code == 400
+    assert strict.post("/staff/login", data={"code": "helper1", "pin": "2468"}).status_code == 400
+
+
+def test_manager_area_exports_and_lock_out(client, demo, terminal, accounts):
+    assert client.get("/manager/").status_code == 302
+    for _ in range(5):
+        client.post("/manager/login", data={"name": "boss", "password": "wrong"})
+    locked = client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+    assert locked.status_code == 429
+
+
+def test_manager_dashboard_report_and_csv(client, demo, terminal, accounts):
+    demo.insert("hanako")
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    client.post("/action", data={"action": "decline"})
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+    html = client.get("/manager/").get_data(as_text=True)
+    assert "data-sessions>1<" in html and 'data-chain="ok"' in html and "<svg" in html
+    report = client.get("/manager/report").get_data(as_text=True)
+    assert 'data-total="sessions">1<' in report
+    for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
+        body = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+        (row,) = list(csv.DictReader(io.StringIO(body)))
+        assert row["outcome"] == "declined" and row["row_hash"] == terminal.stats.head()
+        summary = client.get(f"/manager/export/summary.csv?encoding={encoding}").data.decode(codec)
+        assert "total,sessions,1" in summary
