@@ -33,9 +33,22 @@ def _free_port_pair() -> int:
     raise RuntimeError("no free port pair for vpcd")
 
 
-def running_pcscd() -> list[int]:
-    out = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split()]
+PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
+
+
+def pcscd_answering(socket_path: Path = PCSCD_SOCKET) -> bool:
+    """Whether a pcscd (or systemd's pcscd.socket) already listens where our clients would look.
+
+    Asked of the socket, not of the process list: socket activation listens with no pcscd
+    running, and a container that shares /proc sees other machines' daemons."""
+    if not socket_path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        try:
+            s.connect(str(socket_path))
+        except OSError:
+            return False  # a stale socket file: pcscd replaces it
+    return True
 
 
 class PcscDaemon:
@@ -53,9 +66,11 @@ class PcscDaemon:
     def start(self, port: int | None = None) -> PcscDaemon:
         if not Path(VPCD_DRIVER).exists() or shutil.which("pcscd") is None:
             raise RuntimeError("pcscd and vsmartcard-vpcd are not installed (see README: the test command)")
-        others = running_pcscd()
-        if others:
-            raise RuntimeError(f"another pcscd is running (PID {others}); stop it before the PC/SC tests")
+        if pcscd_answering():
+            raise RuntimeError(
+                f"a pcscd already answers on {PCSCD_SOCKET} (systemd's pcscd.socket?): run the tests with "
+                "scripts/run-tests.sh, which gives them a private /run/pcscd, or stop pcscd first"
+            )
         self.port = port or _free_port_pair()
         (self.confdir / "vpcd").write_text(
             f'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x{self.port:X}\n'
