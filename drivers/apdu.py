@@ -9,7 +9,20 @@ from __future__ import annotations
 
 import enum
 
-from drivers.connection import CardError, SmartCardConnection
+from drivers.errors import ApduError, ApplicationNotAvailableError, FileNotFoundOnCardError
+from drivers.transport import SmartCardConnection
+
+__all__ = [
+    "SW",
+    "Ins",
+    "ApduError",
+    "ApplicationNotAvailableError",
+    "FileNotFoundOnCardError",
+    "ApduProtocol",
+    "command",
+    "split_response",
+    "tries_from_sw",
+]
 
 
 class SW(enum.IntEnum):
@@ -37,23 +50,6 @@ class Ins(enum.IntEnum):
     VERIFY = 0x20
     GET_RESPONSE = 0xC0
     COMPUTE_DIGITAL_SIGNATURE = 0x2A
-
-
-class ApduError(CardError):
-    """The card answered with a status word other than 90 00."""
-
-    def __init__(self, sw: int, data: bytes = b"") -> None:
-        super().__init__(f"card answered SW {sw:04X}")
-        self.sw = sw
-        self.data = data
-
-
-class ApplicationNotAvailableError(ApduError):
-    """SELECT of an application answered 6A 82."""
-
-
-class FileNotFoundOnCardError(ApduError):
-    """SELECT of an elementary file answered 6A 82."""
 
 
 def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None) -> bytes:

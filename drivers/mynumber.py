@@ -1,7 +1,8 @@
 """The application layer: the My Number card's JPKI-AP and 券面事項入力補助AP in domain terms.
 
 Only the user-authentication side of JPKI is used. The signature PIN and key, the 個人番号
-EF and the face photo are never touched (番号法).
+EF and the face photo are never touched (番号法). The sessions' errors live in
+``drivers.errors`` and stay importable from here.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ import enum
 import hashlib
 
 from drivers import tlv
-from drivers.apdu import (
-    SW,
-    ApduError,
-    ApduProtocol,
-    ApplicationNotAvailableError,
-    Ins,
-    command,
-    tries_from_sw,
+from drivers.apdu import SW, ApduError, ApduProtocol, ApplicationNotAvailableError, Ins, command, tries_from_sw
+from drivers.errors import (
+    CardDataError,
+    NoPinSetError,
+    NotMyNumberCardError,
+    PinLockedError,
+    PinNotVerifiedError,
+    WrongPinError,
 )
-from drivers.connection import CardError, SmartCardConnection
+from drivers.transport import SmartCardConnection
 
 PIN_MAX_TRIES = 3
 
@@ -46,32 +47,6 @@ class KenhojoFile(enum.IntEnum):
 SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 BASIC_INFO_TAG = 0xFF20
 BIRTH_DATE_TAG = 0xDF24
-
-
-class NotMyNumberCardError(CardError):
-    """The card does not hold the JPKI application."""
-
-
-class WrongPinError(CardError):
-    def __init__(self, tries_left: int) -> None:
-        super().__init__(f"wrong PIN, {tries_left} tries left")
-        self.tries_left = tries_left
-
-
-class PinLockedError(CardError):
-    """0 tries left: only the municipal counter can reset the PIN."""
-
-
-class NoPinSetError(CardError):
-    """The PIN object answers like no PIN is set (顔認証マイナンバーカード)."""
-
-
-class PinNotVerifiedError(CardError):
-    """The card refused an operation that needs the PIN first."""
-
-
-class CardDataError(CardError):
-    """A file on the card is malformed."""
 
 
 def check_pin_format(pin: bytes) -> None:

@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drivers import tlv
-from drivers.apdu import ApduError, ApduProtocol, split_response
-from drivers.connection import CardError, SmartCardConnection
+from drivers.apdu import ApduProtocol, split_response
+from drivers.errors import ApduError, CardError
 from drivers.mynumber import JpkiSession, KenhojoSession
+from drivers.transport import SmartCardConnection
 from kiosk.flow import Reason
 from kiosk.registration import inspect_card, reason_for
 

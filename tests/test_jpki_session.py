@@ -7,17 +7,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from drivers.connection import CardRemovedError
-from drivers.mynumber import (
-    JpkiSession,
-    KenhojoSession,
+from drivers.errors import (
+    CardRemovedError,
     NoPinSetError,
     NotMyNumberCardError,
     PinLockedError,
     PinNotVerifiedError,
     WrongPinError,
-    digest_info_sha256,
 )
+from drivers.mynumber import JpkiSession, KenhojoSession, digest_info_sha256
 from drivers.virtualcard.inprocess import VirtualReader
 
 

@@ -11,8 +11,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from drivers.connection import CardRemovedError
-from drivers.mynumber import JpkiSession, NotMyNumberCardError, WrongPinError, digest_info_sha256
+from drivers.errors import CardRemovedError, NotMyNumberCardError, WrongPinError
+from drivers.mynumber import JpkiSession, digest_info_sha256
 from drivers.pcsc import PcscReader
 from drivers.reader import ReaderStatus
 from tests.pcsc_harness import READER
