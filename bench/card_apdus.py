@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drivers.mynumber import JpkiSession  # noqa: E402
+from drivers.mynumber import MyNumberCard  # noqa: E402
 from drivers.virtualcard.inprocess import VirtualReader  # noqa: E402
 from drivers.virtualcard.pki import VirtualPki  # noqa: E402
 from drivers.virtualcard.residents import load_residents  # noqa: E402
@@ -52,7 +52,7 @@ def minimum_apdus(cert_len: int, basic_info_len: int) -> dict[str, int]:
 
 
 def one_registration(connection, gateway: SimulatedGateway) -> tuple[int, int, int, str | None]:
-    session = JpkiSession(connection)
+    session = MyNumberCard(connection)
     card = inspect_card(session, b"k" * 32, 90)
     outcome = prove_and_register(card, bytearray(b"1234"), card.facts.tries_left, gateway, "bench", "bench")
     p = session.protocol

@@ -86,12 +86,17 @@ class ApduProtocol:
     ``61 xx`` answers are followed by GET RESPONSE until the data is complete, and a
     ``6C xx`` answer makes us resend the command with the Le the card asked for: real
     cards and readers differ in which of these they use, so the driver handles both.
+
+    It also remembers what it last selected, so that sessions of two applications sharing
+    one connection each know when to select theirs again (a SELECT is a round trip).
     """
 
     MAX_CHAINED_RESPONSES = 64  # a card that keeps saying 61 xx is broken, not chatty
 
     def __init__(self, connection: SmartCardConnection) -> None:
         self.connection = connection
+        self.selected_aid: bytes | None = None  # None: unknown or none (power-on state)
+        self.selected_ef: int | None = None
         self.apdu_count = 0
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -127,18 +132,23 @@ class ApduProtocol:
         return data
 
     def select_application(self, aid: bytes) -> None:
-        _, sw = self.transceive(command(0x00, Ins.SELECT, 0x04, 0x0C, aid))
+        # Forget first: after a failed or interrupted SELECT the card's state is unknown.
+        self.selected_aid = self.selected_ef = None
+        _, sw = self.transceive(command(0x00, Ins.SELECT, 0x04, 0x0C, bytes(aid)))
         if sw == SW.FILE_NOT_FOUND:
             raise ApplicationNotAvailableError(sw)
         if sw != SW.OK:
             raise ApduError(sw)
+        self.selected_aid = bytes(aid)
 
     def select_file(self, fid: int) -> None:
+        self.selected_ef = None
         _, sw = self.transceive(command(0x00, Ins.SELECT, 0x02, 0x0C, fid.to_bytes(2, "big")))
         if sw == SW.FILE_NOT_FOUND:
             raise FileNotFoundOnCardError(sw)
         if sw != SW.OK:
             raise ApduError(sw)
+        self.selected_ef = fid
 
     def read_binary(self, offset: int, length: int) -> bytes:
         """Read up to ``length`` (<= 256) bytes of the selected EF at ``offset``."""

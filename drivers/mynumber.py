@@ -2,7 +2,7 @@
 
 Only the user-authentication side of JPKI is used. The signature PIN and key, the 個人番号
 EF and the face photo are never touched (番号法). The sessions' errors live in
-``drivers.errors`` and stay importable from here.
+``drivers.errors`` and stay importable from here. Kiosk code opens a ``MyNumberCard``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import enum
 import hashlib
 
 from drivers import tlv
-from drivers.apdu import SW, ApduError, ApduProtocol, ApplicationNotAvailableError, Ins, command, tries_from_sw
+from drivers.apdu import SW, ApduProtocol, Ins, command, tries_from_sw
 from drivers.errors import (
+    ApduError,
+    ApplicationNotAvailableError,
     CardDataError,
     NoPinSetError,
     NotMyNumberCardError,
@@ -67,27 +69,21 @@ class _PinApplication:
 
     def __init__(self, connection: SmartCardConnection | ApduProtocol) -> None:
         self.protocol = connection if isinstance(connection, ApduProtocol) else ApduProtocol(connection)
-        self._selected_ef: int | None = None
         self._verified = False
+        self._select_application()
+
+    def _select_application(self) -> None:
+        self._verified = False  # entering an application starts from a clear security status
         self.protocol.select_application(self.aid)
-        self._app_selected = True
 
     def _select(self, fid: int) -> None:
-        # Each SELECT is a round trip (tens of ms on a real reader): skip repeats.
-        if not self._app_selected:
-            self.protocol.select_application(self.aid)
-            self._app_selected = True
-        if self._selected_ef != fid:
-            self._selected_ef = None
+        # Each SELECT is a round trip (tens of ms on a real reader): skip repeats. The protocol
+        # knows what was selected last, so a session sharing it with the other application's
+        # selects ours again by itself, lazily (no APDU if no command follows).
+        if self.protocol.selected_aid != self.aid:
+            self._select_application()
+        if self.protocol.selected_ef != fid:
             self.protocol.select_file(fid)
-            self._selected_ef = fid
-
-    def forget_selection(self) -> None:
-        """Another application was selected on the same connection: select ours again
-        before the next command (lazily: no APDU if there is no next command)."""
-        self._selected_ef = None
-        self._app_selected = False
-        self._verified = False  # leaving an application clears its security status
 
     def tries_left(self) -> int:
         """Ask the PIN's retry counter without spending a try (VERIFY with no data)."""
@@ -188,3 +184,37 @@ class KenhojoSession(_PinApplication):
             return dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
         except (tlv.TlvError, KeyError, ValueError, UnicodeDecodeError) as exc:
             raise CardDataError("basic info has no readable birth date") from exc
+
+
+class MyNumberCard:
+    """The My Number card in the reader: its JPKI-AP and 券面事項入力補助AP over one connection.
+
+    Opening it selects JPKI-AP, which is how a My Number card is told from any other card
+    (NotMyNumberCardError). The card has one current application at a time; this facade owns
+    the protocol that tracks it, so callers move between ``jpki`` and ``kenhojo`` freely and
+    never re-select by hand. The JPKI methods a registration needs are offered directly.
+    """
+
+    def __init__(self, connection: SmartCardConnection | ApduProtocol) -> None:
+        self.protocol = connection if isinstance(connection, ApduProtocol) else ApduProtocol(connection)
+        self.jpki = JpkiSession(self.protocol)
+        self._kenhojo: KenhojoSession | None = None
+
+    @property
+    def kenhojo(self) -> KenhojoSession:
+        """The 券面事項入力補助AP, selected on first use (only the age band needs it)."""
+        if self._kenhojo is None:
+            self._kenhojo = KenhojoSession(self.protocol)
+        return self._kenhojo
+
+    def read_auth_certificate(self) -> bytes:
+        return self.jpki.read_auth_certificate()
+
+    def tries_left(self) -> int:
+        return self.jpki.tries_left()
+
+    def verify_pin(self, pin: bytes | bytearray) -> None:
+        self.jpki.verify_pin(pin)
+
+    def sign(self, digest_info: bytes) -> bytes:
+        return self.jpki.sign(digest_info)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drivers.connection import CardError, SmartCardConnection
-from drivers.mynumber import JpkiSession, WrongPinError
+from drivers.mynumber import MyNumberCard, WrongPinError
 from drivers.reader import CardReader, ReaderStatus
 from kiosk.card_worker import CardWorker
 from kiosk.flow import Flow, InvalidTransition, Reason, Step
@@ -147,7 +147,7 @@ class Terminal:
             return
         try:
             card = inspect_card(
-                JpkiSession(connection), self.settings.installation_key, self.settings.new_card_window_days
+                MyNumberCard(connection), self.settings.installation_key, self.settings.new_card_window_days
             )
         except CardError as exc:
             self._fail(reason_for(exc))

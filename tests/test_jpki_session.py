@@ -15,7 +15,7 @@ from drivers.errors import (
     PinNotVerifiedError,
     WrongPinError,
 )
-from drivers.mynumber import JpkiSession, KenhojoSession, digest_info_sha256
+from drivers.mynumber import JpkiSession, KenhojoSession, MyNumberCard, digest_info_sha256
 from drivers.virtualcard.inprocess import VirtualReader
 
 
@@ -108,3 +108,21 @@ def test_birth_date_from_kenhojo_never_touches_my_number_ef(reader, make_card):
     k.verify_pin(b"1234")
     assert k.birth_date() == dt.date(1944, 5, 12)
     assert ("EF", 0x0001) not in card.audit
+
+
+def test_the_card_facade_moves_between_applications_by_itself(reader, make_card):
+    """JPKI, then 券面事項入力補助AP, then JPKI again: each session selects its AP when needed,
+    and a PIN verified in one AP is not taken for verified in the other."""
+    reader.insert(make_card("hanako"))
+    card = MyNumberCard(reader.connect())
+    card.verify_pin(b"1234")
+    assert card.kenhojo.tries_left() == 3
+    card.kenhojo.verify_pin(b"1234")
+    assert card.kenhojo.birth_date() == dt.date(1944, 5, 12)
+    assert card.tries_left() == 3  # JPKI selected again: its PIN is unverified once more
+    with pytest.raises(PinNotVerifiedError):
+        card.sign(digest_info_sha256(b"x"))
+    card.verify_pin(b"1234")
+    assert len(card.sign(digest_info_sha256(b"x"))) == 256
+    selects = [h for h in reader.apdu_log if h[1:3] == bytes([0xA4, 0x04])]
+    assert len(selects) == 3  # JPKI, 券面事項入力補助AP, JPKI: no redundant SELECT by AID

@@ -2,7 +2,7 @@
 
 import pytest
 
-from drivers.mynumber import JpkiSession
+from drivers.mynumber import MyNumberCard
 from drivers.virtualcard.inprocess import VirtualReader
 from kiosk.gateway import GatewayUnavailableError
 from kiosk.registration import inspect_card, prove_and_register
@@ -34,7 +34,7 @@ def card_in_reader(make_card, key="hanako"):
     reader = VirtualReader()
     card = make_card(key)
     reader.insert(card)
-    return card, inspect_card(JpkiSession(reader.connect()), b"k" * 32, 90)
+    return card, inspect_card(MyNumberCard(reader.connect()), b"k" * 32, 90)
 
 
 def test_an_unreachable_gateway_costs_nothing_on_the_card_and_the_pin_is_wiped(make_card):
@@ -54,3 +54,4 @@ def test_the_pin_is_wiped_before_the_registration_goes_out(make_card, tmp_path, 
     outcome = prove_and_register(in_hand, pin, 3, gateway, "v", "t")
     assert outcome.result.status == "registered" and outcome.age_band == "75+"
     assert gateway.pin_at_register == bytes(4)
+
