@@ -24,9 +24,12 @@ __all__ = [
     "tries_from_sw",
 ]
 
+SHORT_LE_MAX = 256  # Le 00: the most data one short response carries (ISO 7816-4)
+
 
 class SW(enum.IntEnum):
     OK = 0x9000
+    END_OF_FILE = 0x6282  # fewer bytes than Le: the file ended, the data is good
     WRONG_LENGTH = 0x6700
     SECURITY_STATUS_NOT_SATISFIED = 0x6982
     AUTH_METHOD_BLOCKED = 0x6983
@@ -56,7 +59,7 @@ def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | N
     """Build a short (ISO 7816-4 case 1-4) command APDU. ``le=256`` is encoded as 00."""
     if len(data) > 255:
         raise ValueError("short APDUs carry at most 255 data bytes")
-    if le is not None and not 0 < le <= 256:
+    if le is not None and not 0 < le <= SHORT_LE_MAX:
         raise ValueError("Le must be 1..256")
     apdu = bytes([cla, ins, p1, p2])
     if data:
@@ -117,7 +120,7 @@ class ApduProtocol:
         for _ in range(self.MAX_CHAINED_RESPONSES):
             if sw >> 8 != SW1_MORE_DATA:
                 break
-            le = (sw & 0xFF) or 256
+            le = (sw & 0xFF) or SHORT_LE_MAX
             more, sw = self._exchange(command(apdu[0] & 0x03, Ins.GET_RESPONSE, 0, 0, le=le))
             chunks.append(more)
         else:
@@ -151,10 +154,16 @@ class ApduProtocol:
         self.selected_ef = fid
 
     def read_binary(self, offset: int, length: int) -> bytes:
-        """Read up to ``length`` (<= 256) bytes of the selected EF at ``offset``."""
-        return self.send(command(0x00, Ins.READ_BINARY, offset >> 8, offset & 0xFF, le=length))
+        """Read up to ``length`` (<= 256) bytes of the selected EF at ``offset``.
 
-    def read_range(self, start: int, end: int, chunk: int = 256) -> bytes:
+        Fewer bytes come back when the file ends first: with 90 00, or with the 62 82 warning
+        that ISO 7816-4 allows for exactly this (card.md does not say which the card uses)."""
+        data, sw = self.transceive(command(0x00, Ins.READ_BINARY, offset >> 8, offset & 0xFF, le=length))
+        if sw not in (SW.OK, SW.END_OF_FILE):
+            raise ApduError(sw, data)
+        return data
+
+    def read_range(self, start: int, end: int, chunk: int = SHORT_LE_MAX) -> bytes:
         """Read bytes ``start``..``end`` of the selected EF in short-APDU chunks."""
         out = bytearray()
         while start + len(out) < end:

@@ -12,7 +12,7 @@ import enum
 import hashlib
 
 from drivers import tlv
-from drivers.apdu import SW, ApduProtocol, Ins, command, tries_from_sw
+from drivers.apdu import SHORT_LE_MAX, SW, ApduProtocol, Ins, command, tries_from_sw
 from drivers.errors import (
     ApduError,
     ApplicationNotAvailableError,
@@ -26,6 +26,9 @@ from drivers.errors import (
 from drivers.transport import SmartCardConnection
 
 PIN_MAX_TRIES = 3
+# card.md: the certificate header is 30 82 LL LL; FF 20 81 LL heads the basic info. Only read
+# alone when a card refuses a READ BINARY that runs past the end of the file.
+HEADER_READ = 8
 
 
 class Aid(bytes, enum.Enum):
@@ -115,9 +118,18 @@ class _PinApplication:
         raise ApduError(sw)
 
     def _read_der_object(self, fid: int) -> bytes:
-        """Read a file holding one BER object, learning its length from the header."""
+        """Read a file holding one BER object, learning its length from the object's header.
+
+        The first READ BINARY asks for all a short APDU can carry (Le 00): it holds the header,
+        and the whole file when the file is short, so no separate header read is spent."""
         self._select(fid)
-        head = self.protocol.read_binary(0, 8)
+        try:
+            head = self.protocol.read_binary(0, SHORT_LE_MAX)
+        except ApduError as exc:
+            # A card may refuse an Le past the file's end instead of answering short.
+            if exc.sw not in (SW.WRONG_PARAMETERS, SW.WRONG_LENGTH):
+                raise
+            head = self.protocol.read_binary(0, HEADER_READ)
         try:
             _, length, start = tlv.read_header(head)
         except tlv.TlvError as exc:

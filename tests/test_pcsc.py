@@ -144,7 +144,7 @@ def test_card_pulled_while_registering_over_pcsc(pcsc_app, vpcd_card):
     assert row["outcome"] == "not_completed" and row["reason"] == "card_removed"
 
 
-@pytest.mark.parametrize("quirks", [frozenset({"get_response"}), frozenset({"wrong_le"})])
+@pytest.mark.parametrize("quirks", [frozenset({q}) for q in ("get_response", "wrong_le", "eof_warning", "strict_le")])
 def test_driver_takes_61xx_and_6cxx_answers_through_pcscd(reader, vpcd_card, quirks):
     """Real cards and readers differ: some answer long data with 61 xx, some say 6C xx."""
     vpcd_card("hanako", quirks)
@@ -159,3 +159,4 @@ def test_driver_takes_61xx_and_6cxx_answers_through_pcscd(reader, vpcd_card, qui
         cert.public_key().verify(signature, b"nonce", padding.PKCS1v15(), hashes.SHA256())
     finally:
         connection.close()
+
