@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from drivers.errors import CardRemovedError, NotMyNumberCardError, WrongPinError
-from drivers.mynumber import JpkiSession, digest_info_sha256
+from drivers.mynumber import JpkiSession, MyNumberCard, digest_info_sha256
 from drivers.pcsc import PcscReader
 from drivers.reader import ReaderStatus
 from tests.pcsc_harness import READER
@@ -160,3 +160,19 @@ def test_driver_takes_61xx_and_6cxx_answers_through_pcscd(reader, vpcd_card, qui
     finally:
         connection.close()
 
+
+def test_a_registration_with_age_band_costs_18_apdus_through_pcscd(reader, vpcd_card, pki, tmp_path):
+    """Counted where the card answers (vpcd), not by the driver: 18 APDUs, card.md's minimum."""
+    from kiosk.gateway import SimulatedGateway
+    from kiosk.registration import inspect_card, prove_and_register
+
+    bridge = vpcd_card("hanako")
+    connection = reader.connect()
+    try:
+        in_hand = inspect_card(MyNumberCard(connection), b"k" * 32, 90)
+        gateway = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
+        outcome = prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, "v", "t")
+    finally:
+        connection.close()
+    assert outcome.result.status == "registered" and outcome.age_band == "75+"
+    assert bridge.apdus_answered == 18

@@ -55,3 +55,19 @@ def test_the_pin_is_wiped_before_the_registration_goes_out(make_card, tmp_path, 
     assert outcome.result.status == "registered" and outcome.age_band == "75+"
     assert gateway.pin_at_register == bytes(4)
 
+
+def test_a_registration_with_age_band_costs_the_card_md_minimum_of_18_apdus(make_card, tmp_path, pki):
+    """Card in → certificate, tries left, VERIFY, signature, age band: 18 APDUs, as many as the
+    bench's minimum derived from card.md (the certificate in 4 reads, the basic info in 1)."""
+    from bench.card_apdus import minimum_apdus
+    from kiosk.gateway import SimulatedGateway
+
+    reader = VirtualReader()
+    card = make_card("hanako")
+    reader.insert(card)
+    in_hand = inspect_card(MyNumberCard(reader.connect()), b"k" * 32, 90)
+    gateway = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
+    outcome = prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, "v", "t")
+    assert outcome.result.status == "registered" and outcome.age_band == "75+"
+    assert sum(minimum_apdus(len(card.auth_certificate), len(card.basic_info)).values()) == 18
+    assert len(reader.apdu_log) == 18
