@@ -22,37 +22,53 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drivers.mynumber import JpkiSession  # noqa: E402
+from drivers.mynumber import MyNumberCard  # noqa: E402
 from drivers.virtualcard.inprocess import VirtualReader  # noqa: E402
 from drivers.virtualcard.pki import VirtualPki  # noqa: E402
 from drivers.virtualcard.residents import load_residents  # noqa: E402
 from kiosk.gateway.simulator import SimulatedGateway  # noqa: E402
 from kiosk.visit.registration import inspect_card, prove_and_register  # noqa: E402
 
-CHUNK = 256
-HEADER_READ = 8
+# card.md, APDU table: READ BINARY is `00 B0 <offset hi> <offset lo> <Le>` with "Le 00 = 256", and
+# the driver "must work with short APDUs": one READ BINARY returns at most 256 bytes.
+SHORT_READ_MAX = 256
 
 
 def reads_for(length: int) -> int:
-    """READ BINARYs for a file of ``length`` bytes: a header read, then short-APDU chunks."""
-    return 1 + math.ceil(max(0, length - HEADER_READ) / CHUNK)
+    """READ BINARYs needed for a whole file of ``length`` bytes under card.md's rules.
+
+    card.md gives no file sizes: the length is in the file's own header (certificate `30 82 LL LL`,
+    total = LLLL + 4; basic info a TLV under `FF 20`), so it is learned from the first read, and
+    that read may as well take all 256 bytes. At least one read; every further one takes 256."""
+    return max(1, math.ceil(length / SHORT_READ_MAX))
 
 
 def minimum_apdus(cert_len: int, basic_info_len: int) -> dict[str, int]:
+    """The fewest APDUs for card.md's 'Registration, end to end', per step (not the driver's own count)."""
     return {
+        # Step 1 + APDU table 'select JPKI-AP' (identifies the card). The token info that step 1
+        # also names is not read: nothing the kiosk shows or records comes from it.
         "select JPKI-AP": 1,
+        # Step 2 + APDU table 'select EF 000A', then 'read binary' (reads_for above).
         "select + read the authentication certificate": 1 + reads_for(cert_len),
+        # Step 3 + APDU table 'tries left, no try spent': select 0018, then 00 20 00 80.
         "select PIN EF + tries left (before the consent screen)": 2,
-        "tries left again just before VERIFY (deliberate: never VERIFY on a stale count)": 1,
+        # 'Always read the tries left first; never send a verify that could lock the card without
+        # the resident being told': the count is read again when the PIN arrives (EF 0018 still selected).
+        "tries left again just before VERIFY": 1,
+        # Step 4 + APDU table 'verify PIN' (EF 0018 still selected).
         "VERIFY": 1,
+        # Step 5 + APDU table 'sign': select 0017, then 80 2A.
         "select key + COMPUTE DIGITAL SIGNATURE": 2,
+        # Step 6: another AP (SELECT by AID), its own PIN EF 0011 and counter: tries left first, then VERIFY.
         "券面事項入力補助AP: select AP + PIN EF, tries left, VERIFY": 4,
+        # Step 6: select EF 0002, then 'read binary' (reads_for above).
         "select + read the basic info (birth date only is kept)": 1 + reads_for(basic_info_len),
     }
 
 
 def one_registration(connection, gateway: SimulatedGateway) -> tuple[int, int, int, str | None]:
-    session = JpkiSession(connection)
+    session = MyNumberCard(connection)
     card = inspect_card(session, b"k" * 32, 90)
     outcome = prove_and_register(card, bytearray(b"1234"), card.facts.tries_left, gateway, "bench", "bench")
     p = session.protocol
@@ -122,7 +138,7 @@ def main() -> int:
         needed = minimum_apdus(cert_len, basic_len)
         minimum = sum(needed.values())
         print(f"One registration of '{resident.label}': certificate {cert_len} bytes, basic info {basic_len} bytes")
-        print("Minimum APDUs (short APDUs, Le <= 256, header-then-chunks reads as card.md describes):")
+        print("Minimum APDUs by card.md's rules (short APDUs, Le 00 = 256, file length from the file's header):")
         for what, n in needed.items():
             print(f"  {n:3d}  {what}")
         print(f"  {minimum:3d}  total")

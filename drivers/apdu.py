@@ -9,11 +9,27 @@ from __future__ import annotations
 
 import enum
 
-from drivers.connection import CardError, SmartCardConnection
+from drivers.errors import ApduError, ApplicationNotAvailableError, FileNotFoundOnCardError
+from drivers.transport import SmartCardConnection
+
+__all__ = [
+    "SW",
+    "Ins",
+    "ApduError",
+    "ApplicationNotAvailableError",
+    "FileNotFoundOnCardError",
+    "ApduProtocol",
+    "command",
+    "split_response",
+    "tries_from_sw",
+]
+
+SHORT_LE_MAX = 256  # Le 00: the most data one short response carries (ISO 7816-4)
 
 
 class SW(enum.IntEnum):
     OK = 0x9000
+    END_OF_FILE = 0x6282  # fewer bytes than Le: the file ended, the data is good
     WRONG_LENGTH = 0x6700
     SECURITY_STATUS_NOT_SATISFIED = 0x6982
     AUTH_METHOD_BLOCKED = 0x6983
@@ -39,28 +55,11 @@ class Ins(enum.IntEnum):
     COMPUTE_DIGITAL_SIGNATURE = 0x2A
 
 
-class ApduError(CardError):
-    """The card answered with a status word other than 90 00."""
-
-    def __init__(self, sw: int, data: bytes = b"") -> None:
-        super().__init__(f"card answered SW {sw:04X}")
-        self.sw = sw
-        self.data = data
-
-
-class ApplicationNotAvailableError(ApduError):
-    """SELECT of an application answered 6A 82."""
-
-
-class FileNotFoundOnCardError(ApduError):
-    """SELECT of an elementary file answered 6A 82."""
-
-
 def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None) -> bytes:
     """Build a short (ISO 7816-4 case 1-4) command APDU. ``le=256`` is encoded as 00."""
     if len(data) > 255:
         raise ValueError("short APDUs carry at most 255 data bytes")
-    if le is not None and not 0 < le <= 256:
+    if le is not None and not 0 < le <= SHORT_LE_MAX:
         raise ValueError("Le must be 1..256")
     apdu = bytes([cla, ins, p1, p2])
     if data:
@@ -90,12 +89,17 @@ class ApduProtocol:
     ``61 xx`` answers are followed by GET RESPONSE until the data is complete, and a
     ``6C xx`` answer makes us resend the command with the Le the card asked for: real
     cards and readers differ in which of these they use, so the driver handles both.
+
+    It also remembers what it last selected, so that sessions of two applications sharing
+    one connection each know when to select theirs again (a SELECT is a round trip).
     """
 
     MAX_CHAINED_RESPONSES = 64  # a card that keeps saying 61 xx is broken, not chatty
 
     def __init__(self, connection: SmartCardConnection) -> None:
         self.connection = connection
+        self.selected_aid: bytes | None = None  # None: unknown or none (power-on state)
+        self.selected_ef: int | None = None
         self.apdu_count = 0
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -116,7 +120,7 @@ class ApduProtocol:
         for _ in range(self.MAX_CHAINED_RESPONSES):
             if sw >> 8 != SW1_MORE_DATA:
                 break
-            le = (sw & 0xFF) or 256
+            le = (sw & 0xFF) or SHORT_LE_MAX
             more, sw = self._exchange(command(apdu[0] & 0x03, Ins.GET_RESPONSE, 0, 0, le=le))
             chunks.append(more)
         else:
@@ -131,24 +135,35 @@ class ApduProtocol:
         return data
 
     def select_application(self, aid: bytes) -> None:
-        _, sw = self.transceive(command(0x00, Ins.SELECT, 0x04, 0x0C, aid))
+        # Forget first: after a failed or interrupted SELECT the card's state is unknown.
+        self.selected_aid = self.selected_ef = None
+        _, sw = self.transceive(command(0x00, Ins.SELECT, 0x04, 0x0C, bytes(aid)))
         if sw == SW.FILE_NOT_FOUND:
             raise ApplicationNotAvailableError(sw)
         if sw != SW.OK:
             raise ApduError(sw)
+        self.selected_aid = bytes(aid)
 
     def select_file(self, fid: int) -> None:
+        self.selected_ef = None
         _, sw = self.transceive(command(0x00, Ins.SELECT, 0x02, 0x0C, fid.to_bytes(2, "big")))
         if sw == SW.FILE_NOT_FOUND:
             raise FileNotFoundOnCardError(sw)
         if sw != SW.OK:
             raise ApduError(sw)
+        self.selected_ef = fid
 
     def read_binary(self, offset: int, length: int) -> bytes:
-        """Read up to ``length`` (<= 256) bytes of the selected EF at ``offset``."""
-        return self.send(command(0x00, Ins.READ_BINARY, offset >> 8, offset & 0xFF, le=length))
+        """Read up to ``length`` (<= 256) bytes of the selected EF at ``offset``.
 
-    def read_range(self, start: int, end: int, chunk: int = 256) -> bytes:
+        Fewer bytes come back when the file ends first: with 90 00, or with the 62 82 warning
+        that ISO 7816-4 allows for exactly this (card.md does not say which the card uses)."""
+        data, sw = self.transceive(command(0x00, Ins.READ_BINARY, offset >> 8, offset & 0xFF, le=length))
+        if sw not in (SW.OK, SW.END_OF_FILE):
+            raise ApduError(sw, data)
+        return data
+
+    def read_range(self, start: int, end: int, chunk: int = SHORT_LE_MAX) -> bytes:
         """Read bytes ``start``..``end`` of the selected EF in short-APDU chunks."""
         out = bytearray()
         while start + len(out) < end:

@@ -1,7 +1,8 @@
 """The application layer: the My Number card's JPKI-AP and 券面事項入力補助AP in domain terms.
 
 Only the user-authentication side of JPKI is used. The signature PIN and key, the 個人番号
-EF and the face photo are never touched (番号法).
+EF and the face photo are never touched (番号法). The sessions' errors live in
+``drivers.errors`` and stay importable from here. Kiosk code opens a ``MyNumberCard``.
 """
 
 from __future__ import annotations
@@ -11,18 +12,23 @@ import enum
 import hashlib
 
 from drivers import tlv
-from drivers.apdu import (
-    SW,
+from drivers.apdu import SHORT_LE_MAX, SW, ApduProtocol, Ins, command, tries_from_sw
+from drivers.errors import (
     ApduError,
-    ApduProtocol,
     ApplicationNotAvailableError,
-    Ins,
-    command,
-    tries_from_sw,
+    CardDataError,
+    NoPinSetError,
+    NotMyNumberCardError,
+    PinLockedError,
+    PinNotVerifiedError,
+    WrongPinError,
 )
-from drivers.connection import CardError, SmartCardConnection
+from drivers.transport import SmartCardConnection
 
 PIN_MAX_TRIES = 3
+# card.md: the certificate header is 30 82 LL LL; FF 20 81 LL heads the basic info. Only read
+# alone when a card refuses a READ BINARY that runs past the end of the file.
+HEADER_READ = 8
 
 
 class Aid(bytes, enum.Enum):
@@ -48,32 +54,6 @@ BASIC_INFO_TAG = 0xFF20
 BIRTH_DATE_TAG = 0xDF24
 
 
-class NotMyNumberCardError(CardError):
-    """The card does not hold the JPKI application."""
-
-
-class WrongPinError(CardError):
-    def __init__(self, tries_left: int) -> None:
-        super().__init__(f"wrong PIN, {tries_left} tries left")
-        self.tries_left = tries_left
-
-
-class PinLockedError(CardError):
-    """0 tries left: only the municipal counter can reset the PIN."""
-
-
-class NoPinSetError(CardError):
-    """The PIN object answers like no PIN is set (顔認証マイナンバーカード)."""
-
-
-class PinNotVerifiedError(CardError):
-    """The card refused an operation that needs the PIN first."""
-
-
-class CardDataError(CardError):
-    """A file on the card is malformed."""
-
-
 def check_pin_format(pin: bytes) -> None:
     if len(pin) != 4 or not all(0x30 <= b <= 0x39 for b in pin):
         raise ValueError("the PIN is exactly 4 ASCII digits")
@@ -92,27 +72,21 @@ class _PinApplication:
 
     def __init__(self, connection: SmartCardConnection | ApduProtocol) -> None:
         self.protocol = connection if isinstance(connection, ApduProtocol) else ApduProtocol(connection)
-        self._selected_ef: int | None = None
         self._verified = False
+        self._select_application()
+
+    def _select_application(self) -> None:
+        self._verified = False  # entering an application starts from a clear security status
         self.protocol.select_application(self.aid)
-        self._app_selected = True
 
     def _select(self, fid: int) -> None:
-        # Each SELECT is a round trip (tens of ms on a real reader): skip repeats.
-        if not self._app_selected:
-            self.protocol.select_application(self.aid)
-            self._app_selected = True
-        if self._selected_ef != fid:
-            self._selected_ef = None
+        # Each SELECT is a round trip (tens of ms on a real reader): skip repeats. The protocol
+        # knows what was selected last, so a session sharing it with the other application's
+        # selects ours again by itself, lazily (no APDU if no command follows).
+        if self.protocol.selected_aid != self.aid:
+            self._select_application()
+        if self.protocol.selected_ef != fid:
             self.protocol.select_file(fid)
-            self._selected_ef = fid
-
-    def forget_selection(self) -> None:
-        """Another application was selected on the same connection: select ours again
-        before the next command (lazily: no APDU if there is no next command)."""
-        self._selected_ef = None
-        self._app_selected = False
-        self._verified = False  # leaving an application clears its security status
 
     def tries_left(self) -> int:
         """Ask the PIN's retry counter without spending a try (VERIFY with no data)."""
@@ -144,9 +118,18 @@ class _PinApplication:
         raise ApduError(sw)
 
     def _read_der_object(self, fid: int) -> bytes:
-        """Read a file holding one BER object, learning its length from the header."""
+        """Read a file holding one BER object, learning its length from the object's header.
+
+        The first READ BINARY asks for all a short APDU can carry (Le 00): it holds the header,
+        and the whole file when the file is short, so no separate header read is spent."""
         self._select(fid)
-        head = self.protocol.read_binary(0, 8)
+        try:
+            head = self.protocol.read_binary(0, SHORT_LE_MAX)
+        except ApduError as exc:
+            # A card may refuse an Le past the file's end instead of answering short.
+            if exc.sw not in (SW.WRONG_PARAMETERS, SW.WRONG_LENGTH):
+                raise
+            head = self.protocol.read_binary(0, HEADER_READ)
         try:
             _, length, start = tlv.read_header(head)
         except tlv.TlvError as exc:
@@ -213,3 +196,37 @@ class KenhojoSession(_PinApplication):
             return dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
         except (tlv.TlvError, KeyError, ValueError, UnicodeDecodeError) as exc:
             raise CardDataError("basic info has no readable birth date") from exc
+
+
+class MyNumberCard:
+    """The My Number card in the reader: its JPKI-AP and 券面事項入力補助AP over one connection.
+
+    Opening it selects JPKI-AP, which is how a My Number card is told from any other card
+    (NotMyNumberCardError). The card has one current application at a time; this facade owns
+    the protocol that tracks it, so callers move between ``jpki`` and ``kenhojo`` freely and
+    never re-select by hand. The JPKI methods a registration needs are offered directly.
+    """
+
+    def __init__(self, connection: SmartCardConnection | ApduProtocol) -> None:
+        self.protocol = connection if isinstance(connection, ApduProtocol) else ApduProtocol(connection)
+        self.jpki = JpkiSession(self.protocol)
+        self._kenhojo: KenhojoSession | None = None
+
+    @property
+    def kenhojo(self) -> KenhojoSession:
+        """The 券面事項入力補助AP, selected on first use (only the age band needs it)."""
+        if self._kenhojo is None:
+            self._kenhojo = KenhojoSession(self.protocol)
+        return self._kenhojo
+
+    def read_auth_certificate(self) -> bytes:
+        return self.jpki.read_auth_certificate()
+
+    def tries_left(self) -> int:
+        return self.jpki.tries_left()
+
+    def verify_pin(self, pin: bytes | bytearray) -> None:
+        self.jpki.verify_pin(pin)
+
+    def sign(self, digest_info: bytes) -> bytes:
+        return self.jpki.sign(digest_info)

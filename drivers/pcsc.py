@@ -11,13 +11,9 @@ import time
 
 from smartcard import scard
 
-from drivers.connection import (
-    CardRemovedError,
-    CardUnresponsiveError,
-    ReaderUnavailableError,
-    SmartCardConnection,
-)
+from drivers.errors import CardRemovedError, CardUnresponsiveError, ReaderUnavailableError, TransportError
 from drivers.reader import CardReader, ReaderStatus
+from drivers.transport import SmartCardConnection
 
 PNP_NOTIFICATION = "\\\\?PnP?\\Notification"
 SCARD_ABSENT = 0x0002  # pcsclite.h card state (SCardStatus); pyscard does not export it
@@ -32,13 +28,14 @@ _LOST_CONTEXT = {
 }
 
 
-def _error(hresult: int, what: str) -> Exception:
+def _error(hresult: int, what: str) -> TransportError:
+    # The PC/SC code travels as data (``hresult``); the text is for the log only.
     message = f"{what}: {scard.SCardGetErrorMessage(hresult)}"
     if hresult in _REMOVED:
-        return CardRemovedError(message)
+        return CardRemovedError(message, hresult)
     if hresult in _UNRESPONSIVE:
-        return CardUnresponsiveError(message)
-    return ReaderUnavailableError(message)
+        return CardUnresponsiveError(message, hresult)
+    return ReaderUnavailableError(message, hresult)
 
 
 class PcscConnection(SmartCardConnection):
@@ -56,7 +53,7 @@ class PcscConnection(SmartCardConnection):
             raise self._diagnose(None)
         return bytes(response[:-2]), (response[-2] << 8) | response[-1]
 
-    def _diagnose(self, hresult: int | None, settle: float = 3.0) -> Exception:
+    def _diagnose(self, hresult: int | None, settle: float = 3.0) -> TransportError:
         """A failed transmit is often a pulled card reported as a generic fault (vpcd says
         'Transaction failed' or answers nothing, and pcscd notices the removal a few hundred ms
         later, seconds on a loaded machine): watch the card's status before calling it a reader
@@ -68,11 +65,11 @@ class PcscConnection(SmartCardConnection):
         while True:
             status, _, state, _, _ = scard.SCardStatus(self._hcard)
             if status in _REMOVED or (status == scard.SCARD_S_SUCCESS and state & SCARD_ABSENT):
-                return CardRemovedError(message)
+                return CardRemovedError(message, status if status in _REMOVED else hresult)
             if status != scard.SCARD_S_SUCCESS:
                 return _error(status, "transmit")  # the reader or pcscd went away
             if time.monotonic() > deadline:
-                return CardUnresponsiveError(message)  # still there, but does not answer
+                return CardUnresponsiveError(message, hresult)  # still there, but does not answer
             time.sleep(0.1)
 
     def close(self) -> None:
@@ -189,7 +186,7 @@ def list_readers() -> list[str]:
     """Reader names pcscd knows now (for the health page and install-day checks)."""
     hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     if hresult != scard.SCARD_S_SUCCESS:
-        raise ReaderUnavailableError("pcscd is not running")
+        raise ReaderUnavailableError("pcscd is not running", hresult)
     try:
         hresult, readers = scard.SCardListReaders(context, [])
         return list(readers) if hresult == scard.SCARD_S_SUCCESS else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import enum
 
-from drivers.connection import SmartCardConnection
+from drivers.transport import SmartCardConnection
 
 
 class ReaderStatus(enum.Enum):

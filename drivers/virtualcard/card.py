@@ -66,7 +66,9 @@ class VirtualMyNumberCard:
     def __init__(self, profile: CardProfile, credentials, quirks: frozenset[str] = frozenset()) -> None:
         self.profile = profile
         # 'get_response': answer long data with 61 xx; 'wrong_le': answer 6C xx when Le is
-        # larger than the data left. Real cards differ, the driver must take both.
+        # larger than the data left; 'eof_warning': answer such a short read with 62 82
+        # instead of 90 00; 'strict_le': refuse it with 6B 00 (card.md's 'offset beyond file').
+        # Real cards differ, the driver must take each.
         self.quirks = quirks
         self.audit: list[tuple[str, int]] = []  # (AP or EF, id) selections, never data
         # Which PIN ('auth', 'sign', 'kenhojo') each VERIFY carrying a PIN was for; never the PIN.
@@ -204,8 +206,13 @@ class VirtualMyNumberCard:
             return _sw(SW.WRONG_PARAMETERS)
         want = 256 if le in (None, 0) else le
         chunk = f.data[offset : offset + want]
-        if "wrong_le" in self.quirks and len(chunk) < want:
-            return _sw(0x6C00 | len(chunk))
+        if len(chunk) < want:
+            if "wrong_le" in self.quirks:
+                return _sw(0x6C00 | len(chunk))
+            if "strict_le" in self.quirks:
+                return _sw(SW.WRONG_PARAMETERS)
+            if "eof_warning" in self.quirks:
+                return chunk + _sw(SW.END_OF_FILE)
         return self._respond(chunk)
 
     def _respond(self, data: bytes) -> bytes:

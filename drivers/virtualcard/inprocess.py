@@ -5,13 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from drivers.connection import (
-    CardRemovedError,
-    CardUnresponsiveError,
-    ReaderUnavailableError,
-    SmartCardConnection,
-)
+from drivers.errors import CardRemovedError, CardUnresponsiveError, ReaderUnavailableError
 from drivers.reader import CardReader, ReaderStatus
+from drivers.transport import SmartCardConnection
 
 
 class InProcessConnection(SmartCardConnection):

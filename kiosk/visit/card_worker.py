@@ -13,8 +13,9 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from drivers.connection import CardError, SmartCardConnection
+from drivers.errors import CardError
 from drivers.reader import CardReader, ReaderStatus
+from drivers.transport import SmartCardConnection
 
 log = logging.getLogger(__name__)
 

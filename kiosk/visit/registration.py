@@ -9,12 +9,11 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from drivers.connection import CardError, CardRemovedError, ReaderUnavailableError
+from drivers.errors import CardError, CardRemovedError, ReaderUnavailableError
 from drivers.mynumber import (
     PIN_MAX_TRIES,
     CardDataError,
-    JpkiSession,
-    KenhojoSession,
+    MyNumberCard,
     NoPinSetError,
     NotMyNumberCardError,
     PinLockedError,
@@ -30,7 +29,7 @@ log = logging.getLogger(__name__)
 class CardInHand:
     """The open session with the card now in the reader, and its certificate (never stored)."""
 
-    session: JpkiSession
+    session: MyNumberCard
     certificate: bytes
     facts: CardFacts
 
@@ -50,7 +49,7 @@ def holder_key(certificate: x509.Certificate, installation_key: bytes) -> str:
 
 
 def inspect_card(
-    session: JpkiSession, installation_key: bytes, new_card_days: int, today: dt.datetime | None = None
+    session: MyNumberCard, installation_key: bytes, new_card_days: int, today: dt.datetime | None = None
 ) -> CardInHand:
     """Read what is free to read: the certificate and the tries left. No PIN is sent."""
     der = session.read_auth_certificate()
@@ -96,7 +95,7 @@ def read_age_band(card: CardInHand, pin: bytes | bytearray, today: dt.date) -> s
     try on a counter that three more correct entries restore, never a lock. Any failure
     gives no band; the registration stands."""
     try:
-        kenhojo = KenhojoSession(card.session.protocol)
+        kenhojo = card.session.kenhojo
         if kenhojo.tries_left() != PIN_MAX_TRIES:
             return None
         kenhojo.verify_pin(pin)
@@ -104,8 +103,6 @@ def read_age_band(card: CardInHand, pin: bytes | bytearray, today: dt.date) -> s
     except CardError as exc:
         log.info("age band not read: %s", type(exc).__name__)
         return None
-    finally:
-        card.session.forget_selection()  # the card's current application is no longer JPKI
 
 
 def prove_and_register(

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.connection import CardError, SmartCardConnection
-from drivers.mynumber import JpkiSession, WrongPinError
+from drivers.errors import CardError
+from drivers.mynumber import MyNumberCard, WrongPinError
 from drivers.reader import CardReader, ReaderStatus
+from drivers.transport import SmartCardConnection
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
@@ -147,7 +148,7 @@ class Terminal:
             return
         try:
             card = inspect_card(
-                JpkiSession(connection), self.settings.installation_key, self.settings.new_card_window_days
+                MyNumberCard(connection), self.settings.installation_key, self.settings.new_card_window_days
             )
         except CardError as exc:
             self._fail(reason_for(exc))

@@ -11,8 +11,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from drivers.connection import CardRemovedError
-from drivers.mynumber import JpkiSession, NotMyNumberCardError, WrongPinError, digest_info_sha256
+from drivers.errors import CardRemovedError, NotMyNumberCardError, WrongPinError
+from drivers.mynumber import JpkiSession, MyNumberCard, digest_info_sha256
 from drivers.pcsc import PcscReader
 from drivers.reader import ReaderStatus
 from tests.support.pcsc_harness import READER
@@ -144,7 +144,7 @@ def test_card_pulled_while_registering_over_pcsc(pcsc_app, vpcd_card):
     assert row["outcome"] == "not_completed" and row["reason"] == "card_removed"
 
 
-@pytest.mark.parametrize("quirks", [frozenset({"get_response"}), frozenset({"wrong_le"})])
+@pytest.mark.parametrize("quirks", [frozenset({q}) for q in ("get_response", "wrong_le", "eof_warning", "strict_le")])
 def test_driver_takes_61xx_and_6cxx_answers_through_pcscd(reader, vpcd_card, quirks):
     """Real cards and readers differ: some answer long data with 61 xx, some say 6C xx."""
     vpcd_card("hanako", quirks)
@@ -159,3 +159,20 @@ def test_driver_takes_61xx_and_6cxx_answers_through_pcscd(reader, vpcd_card, qui
         cert.public_key().verify(signature, b"nonce", padding.PKCS1v15(), hashes.SHA256())
     finally:
         connection.close()
+
+
+def test_a_registration_with_age_band_costs_18_apdus_through_pcscd(reader, vpcd_card, pki, tmp_path):
+    """Counted where the card answers (vpcd), not by the driver: 18 APDUs, card.md's minimum."""
+    from kiosk.gateway.simulator import SimulatedGateway
+    from kiosk.visit.registration import inspect_card, prove_and_register
+
+    bridge = vpcd_card("hanako")
+    connection = reader.connect()
+    try:
+        in_hand = inspect_card(MyNumberCard(connection), b"k" * 32, 90)
+        gateway = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
+        outcome = prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, "v", "t")
+    finally:
+        connection.close()
+    assert outcome.result.status == "registered" and outcome.age_band == "75+"
+    assert bridge.apdus_answered == 18

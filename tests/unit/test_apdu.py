@@ -3,7 +3,7 @@
 import pytest
 
 from drivers.apdu import SW, ApduError, ApduProtocol, command, split_response, tries_from_sw
-from drivers.connection import SmartCardConnection
+from drivers.transport import SmartCardConnection
 
 
 def test_command_cases():

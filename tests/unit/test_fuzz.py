@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drivers import tlv
-from drivers.apdu import ApduError, ApduProtocol, split_response
-from drivers.connection import CardError, SmartCardConnection
-from drivers.mynumber import JpkiSession, KenhojoSession
+from drivers.apdu import ApduProtocol, split_response
+from drivers.errors import ApduError, CardError
+from drivers.mynumber import KenhojoSession, MyNumberCard
+from drivers.transport import SmartCardConnection
 from kiosk.visit.flow import Reason
 from kiosk.visit.registration import inspect_card, reason_for
 
@@ -56,7 +57,7 @@ def test_a_card_answering_garbage_becomes_a_plain_card_error(answers):
     """SELECT, reads, tries-left: whatever comes back, only CardError subclasses escape, and
     the resident is told the card cannot be used (never a crash page)."""
     try:
-        card = inspect_card(JpkiSession(ApduProtocol(ScriptedCard(answers))), b"k" * 32, 90,
+        card = inspect_card(MyNumberCard(ApduProtocol(ScriptedCard(answers))), b"k" * 32, 90,
                             today=dt.datetime(2026, 11, 23, tzinfo=dt.UTC))  # fmt: skip
     except CardError as exc:
         assert reason_for(exc) in (Reason.NOT_MY_NUMBER_CARD, Reason.CARD_UNREADABLE, Reason.PIN_LOCKED,

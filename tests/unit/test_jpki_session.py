@@ -7,17 +7,15 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from drivers.connection import CardRemovedError
-from drivers.mynumber import (
-    JpkiSession,
-    KenhojoSession,
+from drivers.errors import (
+    CardRemovedError,
     NoPinSetError,
     NotMyNumberCardError,
     PinLockedError,
     PinNotVerifiedError,
     WrongPinError,
-    digest_info_sha256,
 )
+from drivers.mynumber import JpkiSession, KenhojoSession, MyNumberCard, digest_info_sha256
 from drivers.virtualcard.inprocess import VirtualReader
 
 
@@ -40,7 +38,10 @@ def test_read_certificate_verify_and_sign(reader, make_card):
     cert.public_key().verify(sig, b"challenge", padding.PKCS1v15(), hashes.SHA256())
 
 
-@pytest.mark.parametrize("quirks", [frozenset({"get_response"}), frozenset({"wrong_le"})])
+QUIRKS = ["get_response", "wrong_le", "eof_warning", "strict_le"]
+
+
+@pytest.mark.parametrize("quirks", [frozenset({q}) for q in QUIRKS])
 def test_driver_copes_with_chaining_cards(reader, make_card, quirks):
     plain = session_for(reader, make_card("hanako")).read_auth_certificate()
     s = session_for(reader, make_card("hanako", quirks))
@@ -110,3 +111,44 @@ def test_birth_date_from_kenhojo_never_touches_my_number_ef(reader, make_card):
     k.verify_pin(b"1234")
     assert k.birth_date() == dt.date(1944, 5, 12)
     assert ("EF", 0x0001) not in card.audit
+
+
+@pytest.mark.parametrize("quirks", [frozenset()] + [frozenset({q}) for q in QUIRKS])
+def test_short_basic_info_is_read_however_the_card_ends_a_short_read(reader, make_card, quirks):
+    """EF 0002 is shorter than one 256-byte read: a short answer, 62 82, 6C xx or 6B 00 all work."""
+    reader.insert(make_card("hanako", quirks))
+    k = KenhojoSession(reader.connect())
+    k.verify_pin(b"1234")
+    assert k.birth_date() == dt.date(1944, 5, 12)
+
+
+def test_files_cost_one_read_per_256_bytes_and_no_header_read(reader, make_card):
+    card = make_card("hanako")
+    reader.insert(card)
+    s = MyNumberCard(reader.connect())
+    before = len(reader.apdu_log)
+    assert s.read_auth_certificate() == card.auth_certificate
+    reads = [h for h in reader.apdu_log[before:] if h[1] == 0xB0]
+    assert len(reads) == -(-len(card.auth_certificate) // 256)  # ceil: a partial last chunk included
+    s.kenhojo.verify_pin(b"1234")
+    before = len(reader.apdu_log)
+    s.kenhojo.birth_date()
+    assert [h[1] for h in reader.apdu_log[before:]] == [0xA4, 0xB0]  # select EF 0002, one read
+
+
+def test_the_card_facade_moves_between_applications_by_itself(reader, make_card):
+    """JPKI, then 券面事項入力補助AP, then JPKI again: each session selects its AP when needed,
+    and a PIN verified in one AP is not taken for verified in the other."""
+    reader.insert(make_card("hanako"))
+    card = MyNumberCard(reader.connect())
+    card.verify_pin(b"1234")
+    assert card.kenhojo.tries_left() == 3
+    card.kenhojo.verify_pin(b"1234")
+    assert card.kenhojo.birth_date() == dt.date(1944, 5, 12)
+    assert card.tries_left() == 3  # JPKI selected again: its PIN is unverified once more
+    with pytest.raises(PinNotVerifiedError):
+        card.sign(digest_info_sha256(b"x"))
+    card.verify_pin(b"1234")
+    assert len(card.sign(digest_info_sha256(b"x"))) == 256
+    selects = [h for h in reader.apdu_log if h[1:3] == bytes([0xA4, 0x04])]
+    assert len(selects) == 3  # JPKI, 券面事項入力補助AP, JPKI: no redundant SELECT by AID

@@ -135,3 +135,20 @@ def test_other_card_fails_jpki_select(make_card):
 def test_malformed_apdus_answer_wrong_length(card):
     assert sw(card.transmit(b"\x00\xa4")) == "6700"
     assert sw(card.transmit(bytes.fromhex("00A4040C0AD392"))) == "6700"
+
+
+@pytest.mark.parametrize(
+    ("quirk", "answer"), [(None, "9000"), ("eof_warning", "6282"), ("strict_le", "6B00"), ("wrong_le", "6C5D")]
+)
+def test_a_read_running_past_the_end_of_a_file(make_card, quirk, answer):
+    """card.md: 6B 00 for an offset beyond the file. A read that starts inside and runs past the
+    end answers the bytes there are (ISO 7816-4 allows 90 00 or 62 82), or refuses, per card."""
+    c = make_card("hanako", frozenset({quirk} if quirk else ()))
+    c.reset()
+    c.transmit(SELECT_KENHOJO)
+    c.transmit(sel("0011"))
+    c.transmit(verify("1234"))
+    c.transmit(sel("0002"))
+    resp = c.transmit(bytes.fromhex("00B0000000"))  # Le 00 = 256, the file holds 93
+    assert sw(resp) == answer
+    assert len(resp) - 2 == (len(c.basic_info) if answer in ("9000", "6282") else 0)

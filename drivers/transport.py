@@ -2,28 +2,13 @@
 
 Implementations: ``drivers.pcsc.PcscConnection`` (a real or vpcd reader through
 pcsc-lite) and ``drivers.virtualcard.inprocess.InProcessConnection`` (the virtual card in
-the same process, for fast tests and the demo).
+the same process, for fast tests and the demo). Failures raise the transport errors of
+``drivers.errors`` (``CardRemovedError``, ``ReaderUnavailableError``, ``CardUnresponsiveError``).
 """
 
 from __future__ import annotations
 
 import abc
-
-
-class CardError(Exception):
-    """Base of every error the card layers raise."""
-
-
-class CardRemovedError(CardError):
-    """The card left the reader (or lost power) while we talked to it."""
-
-
-class ReaderUnavailableError(CardError):
-    """No reader, the reader was unplugged, or pcscd is not running."""
-
-
-class CardUnresponsiveError(CardError):
-    """A card is present but does not answer (upside down, dirty, not a chip card)."""
 
 
 class SmartCardConnection(abc.ABC):
