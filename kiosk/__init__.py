@@ -10,12 +10,11 @@ from flask import Flask
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
+from kiosk import resources
 from kiosk import settings as kiosk_config
 from kiosk.web import security
 
 __version__ = "0.1.0"
-
-ROOT = Path(__file__).resolve().parent.parent
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -44,15 +43,15 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     app = Flask(
         __name__,
         instance_path=values["instance_path"],
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resources.TEMPLATES_DIR),
+        static_folder=str(resources.STATIC_DIR),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         SECRET_KEY=values["secret_key"] or instance_secret(Path(app.instance_path), "secret.key").hex(),
         KIOSK=values,
         BABEL_DEFAULT_LOCALE=language(values["default_language"]).locale,
-        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "kiosk" / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(resources.TRANSLATIONS_DIR),
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # residents take their time; the token dies with the session

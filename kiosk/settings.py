@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from kiosk import resources
 
 
 class ConfigError(ValueError):
@@ -16,7 +16,7 @@ class ConfigError(ValueError):
 # key: (type, default, what it is). The example config documents the same keys.
 SCHEMA: dict[str, tuple[type, Any]] = {
     "reader": (str, ""),
-    "instance_path": (str, str(PROJECT_ROOT / "instance")),
+    "instance_path": (str, str(resources.default_instance_path())),
     "ca_certs": (list, []),
     "terminal_id": (str, "kiosk-01"),
     "venue": (str, "demo"),
@@ -41,7 +41,7 @@ SCHEMA: dict[str, tuple[type, Any]] = {
     "idle_warning_seconds": (int, 30),
     "age_source": (str, "card"),
     "demo": (bool, False),
-    "residents_file": (str, str(PROJECT_ROOT / "config" / "residents.toml")),
+    "residents_file": (str, str(resources.RESIDENTS_FILE)),
     "secret_key": (str, ""),
     "default_language": (str, "ja"),
     "helpline_name": (str, "マイナンバー総合フリーダイヤル"),

@@ -26,6 +26,9 @@ fi
 
 # A virtual environment: Debian 12's own Python refuses system-wide pip installs (PEP 668).
 [ -x .venv/bin/python ] || python3 -m venv .venv
-extra=""
-[ "${1:-}" = "test" ] && extra="[test]"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"
+# Every Python dependency comes pinned, with its hashes, from a lock file (scripts/lock.sh refreshes
+# them); then the kiosk itself, editable, without resolving anything more.
+lock=requirements/runtime.txt
+[ "${1:-}" = "test" ] && lock=requirements/test.txt
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r "$lock"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .

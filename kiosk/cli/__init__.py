@@ -345,11 +345,11 @@ def voice_build(cache: str) -> None:
     from flask import Flask
     from flask_babel import Babel
 
-    from kiosk import ROOT
+    from kiosk import resources
     from kiosk.i18n import voice as voice_module
 
     app = Flask(__name__)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "kiosk" / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(resources.TRANSLATIONS_DIR)
     Babel(app)
     made = total = 0
     try:

@@ -23,11 +23,12 @@ from typing import Any
 from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
+from kiosk import resources
 from kiosk.i18n.languages import LANGUAGES, VOICES
 from kiosk.i18n.messages import MESSAGES
 from kiosk.visit.flow import Reason
 
-VOICE_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "voice"
+VOICE_DIR = resources.VOICE_DIR
 DICTIONARY = Path("/var/lib/mecab/dic/open-jtalk/naist-jdic")
 VOICE_INDEX = "https://pypi.org/simple/pyopenjtalk/"
 VOICE_SDIST = "pyopenjtalk-0.4.1.tar.gz"

@@ -16,10 +16,10 @@ def catalog_app():
     from flask import Flask
     from flask_babel import Babel
 
-    from kiosk import ROOT
+    from kiosk import resources
 
     app = Flask(__name__)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "kiosk" / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(resources.TRANSLATIONS_DIR)
     Babel(app)
     with app.app_context():
         yield app
