@@ -340,7 +340,9 @@ def voice() -> None:
 @voice.command("build")
 @click.option("--cache", type=click.Path(file_okay=False), default=str(Path.home() / ".cache" / "madoguchi"),
               show_default=True, help="Where the downloaded HTS voice is kept.")
-def voice_build(cache: str) -> None:
+@click.option("--sdist", type=click.Path(exists=True, dir_okay=False),
+              help="A pyopenjtalk-0.4.1.tar.gz fetched elsewhere (offline machines); checked like a download.")
+def voice_build(cache: str, sdist: str | None) -> None:
     """Make the audio of every screen whose words changed (Open JTalk, offline)."""
     from flask import Flask
     from flask_babel import Babel
@@ -354,7 +356,7 @@ def voice_build(cache: str) -> None:
     made = total = 0
     try:
         with app.app_context():
-            for _voice, _key, was_made in voice_module.build(Path(cache)):
+            for _voice, _key, was_made in voice_module.build(Path(cache), Path(sdist) if sdist else None):
                 total += 1
                 made += was_made
     except (RuntimeError, OSError) as exc:
