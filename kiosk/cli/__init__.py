@@ -312,22 +312,15 @@ def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | Non
     ca_certs = settings["ca_certs"] or [str(VirtualPki(instance / "virtualcard").ca_path)]
     app = create_gateway_app(instance, ca_certs, settings["gateway_crl_file"] or None,
                              settings["gateway_nonce_seconds"])
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if tls_cert:
-        import ssl
+        from kiosk.gateway.service import TlsFiles, serve_https
 
-        from werkzeug.serving import make_server
-
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(tls_cert, tls_key)
-        if client_ca:
-            context.verify_mode = ssl.CERT_REQUIRED
-            context.load_verify_locations(client_ca)
         click.echo(f"simulated registration service: https://{host}:{port}/v1/", err=True)
-        make_server(host, port, app, threaded=True, ssl_context=context).serve_forever()
+        serve_https(app, host, port, TlsFiles(tls_cert, tls_key, client_ca))
     else:
         import waitress
 
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         click.echo(f"simulated registration service: http://{host}:{port}/v1/", err=True)
         waitress.serve(app, host=host, port=port, threads=4, ident="madoguchi-gateway")
 
@@ -340,7 +333,9 @@ def voice() -> None:
 @voice.command("build")
 @click.option("--cache", type=click.Path(file_okay=False), default=str(Path.home() / ".cache" / "madoguchi"),
               show_default=True, help="Where the downloaded HTS voice is kept.")
-def voice_build(cache: str) -> None:
+@click.option("--sdist", type=click.Path(exists=True, dir_okay=False),
+              help="A pyopenjtalk-0.4.1.tar.gz fetched elsewhere (offline machines); checked like a download.")
+def voice_build(cache: str, sdist: str | None) -> None:
     """Make the audio of every screen whose words changed (Open JTalk, offline)."""
     from flask import Flask
     from flask_babel import Babel
@@ -354,7 +349,7 @@ def voice_build(cache: str) -> None:
     made = total = 0
     try:
         with app.app_context():
-            for _voice, _key, was_made in voice_module.build(Path(cache)):
+            for _voice, _key, was_made in voice_module.build(Path(cache), Path(sdist) if sdist else None):
                 total += 1
                 made += was_made
     except (RuntimeError, OSError) as exc:

@@ -11,10 +11,13 @@ import base64
 import binascii
 import datetime as dt
 import logging
+import ssl
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from gunicorn.app.base import BaseApplication
 from werkzeug.exceptions import HTTPException
 
 from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
@@ -107,3 +110,42 @@ def create_gateway_app(
         return _json_error(500, "internal_error", "the registration service failed; nothing was registered")
 
     return app
+
+
+# -- serving it --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TlsFiles:
+    cert: str
+    key: str | None = None  # none: the key is in the certificate's file
+    client_ca: str | None = None  # given: only kiosks with a certificate from this CA get in
+
+
+class _HttpsServer(BaseApplication):
+    """gunicorn, not Werkzeug's development server (which says it is not for production): a
+    maintained, widely run server with mutual TLS in its own options (ca_certs, cert_reqs), a
+    master that stops its worker on SIGTERM with a bounded grace time, and a hung worker
+    replaced. cheroot would also do TLS, but we would write its signal handling ourselves."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self._app, self._options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app  # built in this process, so a bad CA or CRL path fails before binding
+
+
+def serve_https(app: Flask, host: str, port: int, tls: TlsFiles) -> None:
+    """Serve ``app`` over HTTPS until SIGTERM or Ctrl-C (then in-flight requests get 2 s)."""
+    _HttpsServer(app, {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        # One worker: the simulator keeps its single-use nonces in memory, so a challenge and
+        # its registration must meet the same process; threads serve kiosks side by side.
+        "workers": 1, "worker_class": "gthread", "threads": 8,
+        "certfile": tls.cert, "keyfile": tls.key,
+        "ca_certs": tls.client_ca, "cert_reqs": ssl.CERT_REQUIRED if tls.client_ca else ssl.CERT_NONE,
+        "graceful_timeout": 2, "loglevel": "warning", "proc_name": "madoguchi-gateway",
+    }).run()  # fmt: skip

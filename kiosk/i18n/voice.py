@@ -13,8 +13,10 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +32,11 @@ from kiosk.visit.flow import Reason
 
 VOICE_DIR = resources.VOICE_DIR
 DICTIONARY = Path("/var/lib/mecab/dic/open-jtalk/naist-jdic")
-VOICE_INDEX = "https://pypi.org/simple/pyopenjtalk/"
-VOICE_SDIST = "pyopenjtalk-0.4.1.tar.gz"
+DEFAULT_INDEX = "https://pypi.org/simple/"
+VOICE_PACKAGE, VOICE_VERSION = "pyopenjtalk", "0.4.1"
+VOICE_SDIST = f"{VOICE_PACKAGE}-{VOICE_VERSION}.tar.gz"
 VOICE_SDIST_SHA256 = "d5ada46f7fc2b52c1c79c273eb9668ff6ad7ab276a8db9d8be119ef93440f0dc"
-VOICE_MEMBER = "pyopenjtalk-0.4.1/pyopenjtalk/htsvoice/mei_normal.htsvoice"
+VOICE_MEMBER = f"{VOICE_PACKAGE}-{VOICE_VERSION}/pyopenjtalk/htsvoice/mei_normal.htsvoice"
 
 
 def screen_key(state: dict[str, Any]) -> str:
@@ -106,26 +109,73 @@ def audio_url(language_code: str, key: str) -> str | None:
 
 
 # -- building the files (install time) ----------------------------------------------------
-def fetch_voice(cache: Path) -> Path:
-    """The HTS voice file, taken once from the pyopenjtalk source package on PyPI (pinned by
-    its SHA-256, so a changed file on the registry is refused)."""
+class VoiceSourceError(RuntimeError):
+    """The HTS voice could not be had, or what came is not the pinned source package."""
+
+
+def index_url() -> str:
+    """The package index pip on this machine uses (PIP_INDEX_URL, pip.conf), else PyPI."""
+    try:
+        listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True,
+                                timeout=60, check=True).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return DEFAULT_INDEX
+    found = dict(re.findall(r"^(\S+?)='(.*)'$", listed, re.MULTILINE))
+    for key in (":env:.index-url", "download.index-url", "global.index-url"):
+        if found.get(key, "").strip():
+            return found[key].split()[0]
+    return DEFAULT_INDEX
+
+
+def download_sdist(index: str) -> bytes:
+    """The pinned source package, found by name and version on the index's JSON page (PEP 691)."""
+    page_url = f"{index.rstrip('/')}/{VOICE_PACKAGE}/"
+    request = urllib.request.Request(page_url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as page:
+            if page.headers.get_content_type() != "application/vnd.pypi.simple.v1+json":
+                raise VoiceSourceError(f"{page_url} does not answer with the JSON index (PEP 691)")
+            files = json.load(page).get("files", [])
+        url = next((f["url"] for f in files if f.get("filename") == VOICE_SDIST), None)
+        if url is None:
+            raise VoiceSourceError(f"{VOICE_PACKAGE} {VOICE_VERSION} has no source package on {index}")
+        with urllib.request.urlopen(urllib.parse.urljoin(page_url, url), timeout=120) as response:
+            return response.read()
+    except (OSError, ValueError) as exc:  # URLError is an OSError; a broken JSON page a ValueError
+        raise VoiceSourceError(f"cannot fetch {VOICE_SDIST} from {index}: {exc}") from exc
+
+
+def voice_from_sdist(archive: bytes, source: str) -> bytes:
+    """The HTS voice inside ``archive``, once the archive is proved to be the pinned one."""
+    digest = hashlib.sha256(archive).hexdigest()
+    if digest != VOICE_SDIST_SHA256:
+        # Nothing from an unproved archive is opened: the check comes before tarfile sees it.
+        raise VoiceSourceError(
+            f"refused {source}: its SHA-256 is {digest}, expected {VOICE_SDIST_SHA256} ({VOICE_SDIST})"
+        )
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        member = tar.extractfile(VOICE_MEMBER)  # this one member only, read into memory
+        if member is None:
+            raise VoiceSourceError(f"{VOICE_MEMBER} is missing from {VOICE_SDIST}")
+        return member.read()
+
+
+def fetch_voice(cache: Path, sdist: Path | None = None) -> Path:
+    """The HTS voice file, taken once from the pyopenjtalk source package (``sdist`` if given,
+    else the package index) and kept in ``cache``; the package is pinned by its SHA-256."""
     target = cache / "mei_normal.htsvoice"
     if target.exists():
         return target
+    if sdist is not None:
+        archive, source = sdist.read_bytes(), str(sdist)
+    else:
+        index = index_url()
+        archive, source = download_sdist(index), f"{VOICE_SDIST} from {index}"
+    htsvoice = voice_from_sdist(archive, source)
     cache.mkdir(parents=True, exist_ok=True)
-    with urllib.request.urlopen(VOICE_INDEX, timeout=60) as page:
-        links = re.findall(rf'href="([^"]*/{VOICE_SDIST})#sha256=([0-9a-f]+)"', page.read().decode())
-    if not links:
-        raise RuntimeError(f"{VOICE_SDIST} is not on {VOICE_INDEX}")
-    with urllib.request.urlopen(links[0][0], timeout=120) as response:
-        archive = response.read()
-    if hashlib.sha256(archive).hexdigest() != VOICE_SDIST_SHA256:
-        raise RuntimeError(f"{VOICE_SDIST} does not match its pinned SHA-256")
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        member = tar.extractfile(VOICE_MEMBER)
-        if member is None:
-            raise RuntimeError(f"{VOICE_MEMBER} is missing from {VOICE_SDIST}")
-        target.write_bytes(member.read())
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(htsvoice)
+    partial.replace(target)  # an interrupted write never passes for a cached voice
     return target
 
 
@@ -144,12 +194,12 @@ def synthesise(text: str, htsvoice: Path, out: Path) -> None:
         )
 
 
-def build(cache: Path) -> Iterator[tuple[str, str, bool]]:
+def build(cache: Path, sdist: Path | None = None) -> Iterator[tuple[str, str, bool]]:
     """Make every screen's audio whose words changed; yield (voice, key, made)."""
     for tool in ("open_jtalk", "opusenc"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} is missing: run scripts/install.sh (it installs open-jtalk and opus-tools)")
-    htsvoice = fetch_voice(cache)
+    htsvoice = fetch_voice(cache, sdist)
     manifest_path = VOICE_DIR / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     for voice in VOICES:

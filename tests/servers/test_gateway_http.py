@@ -3,18 +3,21 @@ client against it and against a misbehaving server, and mutual TLS on loopback."
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from cryptography import x509
@@ -311,23 +314,62 @@ def _write(path, cert, key) -> None:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
 
 
-def test_mutual_tls_on_loopback(tmp_path, gateway_config):
+@pytest.fixture
+def tls(tmp_path):
+    """A test CA, the service's certificate for 127.0.0.1 and a kiosk's client certificate."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = _cert("test tls ca", ca_key, ca=True)
     server_key, client_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     _write(tmp_path / "ca", ca, ca_key)
     _write(tmp_path / "server", _cert("gateway", server_key, ca, ca_key, ip="127.0.0.1"), server_key)
     _write(tmp_path / "client", _cert("kiosk-01", client_key, ca, ca_key), client_key)
-    port, proc = start_gateway(gateway_config, "--tls-cert", str(tmp_path / "server.crt"),
-                               "--tls-key", str(tmp_path / "server.key"), "--client-ca", str(tmp_path / "ca.crt"))
+    return tmp_path
+
+
+def start_tls_gateway(config, tls):
+    return start_gateway(config, "--tls-cert", str(tls / "server.crt"), "--tls-key", str(tls / "server.key"),
+                         "--client-ca", str(tls / "ca.crt"))  # fmt: skip
+
+
+def test_mutual_tls_on_loopback(tls, gateway_config):
+    port, proc = start_tls_gateway(gateway_config, tls)
     try:
         url = f"https://127.0.0.1:{port}"
-        good = client(url, ca_bundle=str(tmp_path / "ca.crt"), client_cert=str(tmp_path / "client.crt"),
-                      client_key=str(tmp_path / "client.key"))  # fmt: skip
+        good = client(url, ca_bundle=str(tls / "ca.crt"), client_cert=str(tls / "client.crt"),
+                      client_key=str(tls / "client.key"))  # fmt: skip
         assert len(good.challenge().nonce) == 32
         with pytest.raises(GatewayUnavailableError):
-            client(url, ca_bundle=str(tmp_path / "ca.crt"), attempts=1).challenge()  # no client certificate
+            client(url, ca_bundle=str(tls / "ca.crt"), attempts=1).challenge()  # no client certificate
         with pytest.raises(GatewayUnavailableError, match="not trusted"):
             client(url, attempts=1).challenge()  # the service's certificate is not in the system store
+    finally:
+        stop(proc)
+
+
+def test_https_runs_on_a_production_server_that_stops_cleanly_on_sigterm(tls, gateway_config):
+    port, proc = start_tls_gateway(gateway_config, tls)
+    context = ssl.create_default_context(cafile=str(tls / "ca.crt"))
+    context.load_cert_chain(str(tls / "client.crt"), str(tls / "client.key"))
+
+    def challenge() -> tuple[int, str]:
+        request = urllib.request.Request(f"https://127.0.0.1:{port}/v1/challenges", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:
+            assert len(base64.b64decode(json.load(response)["nonce"])) == 32
+            return response.status, response.headers.get("Server", "")
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:  # several kiosks at once, each with its certificate
+            answers = list(pool.map(lambda _: challenge(), range(16)))
+        assert {status for status, _ in answers} == {201}
+        assert not any("werkzeug" in server.lower() for _, server in answers), answers[0]
+        idle = socket.create_connection(("127.0.0.1", port))  # a kiosk's connection left open
+        started = time.monotonic()
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5  # a 2 s grace for in-flight requests, then gone
+        assert "Traceback" not in proc.stderr.read().decode()
+        idle.close()
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()  # nothing left listening
     finally:
         stop(proc)

