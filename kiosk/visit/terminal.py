@@ -1,7 +1,8 @@
 """The terminal: one resident flow, one card worker, the gateway and the statistics store.
 
 Worker callbacks and web actions both end here, under one lock, so the flow sees events
-one at a time. Card I/O runs on the worker thread, never under the lock.
+one at a time. Card I/O runs on the worker thread and statistics writes on the recorder's
+thread, never under the lock (pages and /state take it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from drivers.connection import CardError, SmartCardConnection
 from drivers.mynumber import JpkiSession, WrongPinError
 from drivers.reader import CardReader, ReaderStatus
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
+from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
 from kiosk.visit.flow import Flow, InvalidTransition, Reason, Step
@@ -39,8 +41,6 @@ class TerminalSettings:
 
 
 class Terminal:
-    RETRY_SECONDS = 5.0  # how often events kept in memory are offered to the store again
-
     def __init__(
         self,
         reader: CardReader,
@@ -58,16 +58,16 @@ class Terminal:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._card: CardInHand | None = None
-        self._pending: list = []  # finished sessions the store has not taken yet
-        self._store_failing = False
-        self._last_flush_try = 0.0
+        self.recorder = Recorder(stats, settings.terminal_id, settings.venue)
         self.worker = CardWorker(reader, self)
 
     def start(self) -> None:
+        self.recorder.start()
         self.worker.start()
 
     def stop(self) -> None:
         self.worker.stop()
+        self.recorder.stop()
 
     # -- state for the screens ---------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -96,39 +96,17 @@ class Terminal:
         return self.snapshot()
 
     def _event(self, action: Callable[[float], None]) -> None:
-        """Apply one flow event, record finished sessions, wake pollers."""
+        """Apply one flow event, hand finished sessions to the recorder, wake pollers."""
         with self._lock:
             action(self.clock())
             for summary in self.flow.take_finished():
-                self._record(summary)
+                self.recorder.record(summary)  # a queue put: no I/O
             self._changed.notify_all()
-
-    def _record(self, summary) -> None:
-        """Write a finished session; if the store cannot take it (full disk, read-only, the
-        database server away), keep it in memory and retry, so no finished session is lost
-        while the process lives. Staff see the count on the panel and /healthz."""
-        self._pending.append(summary)
-        self._flush_pending()
-
-    def _flush_pending(self) -> None:
-        while self._pending:
-            try:
-                self.stats.record(self._pending[0], self.settings.terminal_id, self.settings.venue)
-            except Exception as exc:
-                if not self._store_failing:
-                    kept = len(self._pending)
-                    log.error("statistics store refuses writes (%s); %d event(s) kept to retry", exc, kept)
-                self._store_failing = True
-                self._last_flush_try = time.monotonic()
-                return
-            self._pending.pop(0)
-            if self._store_failing:
-                log.warning("statistics store writable again")
-            self._store_failing = False
 
     @property
     def pending_events(self) -> int:
-        return len(self._pending)
+        """Finished visits not yet in the statistics store (the panel and /healthz show them)."""
+        return self.recorder.pending
 
     # -- card worker callbacks (worker thread) -----------------------------------------
     def on_reader_status(self, status: ReaderStatus) -> None:
@@ -166,8 +144,6 @@ class Terminal:
 
     def on_tick(self) -> None:
         with self._lock:
-            if self._pending and time.monotonic() - self._last_flush_try >= self.RETRY_SECONDS:
-                self._flush_pending()
             before = self.flow.version
             self.flow.tick(self.clock(), self.settings.error_return_seconds, self.settings.card_reminder_seconds)
             if self.flow.version != before:
