@@ -3,10 +3,14 @@
 idle → consent → pin → registering → done, with `error` reachable from every step. A
 *session* runs from card insertion to its first outcome (done or error); it is summarised
 once for the statistics, without personal data.
+
+Every ``now`` the flow receives is on a monotonic clock (timers and durations must survive the
+wall clock being set); the terminal turns a summary's times into wall-clock times for the report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -77,6 +81,12 @@ class SessionSummary:
     assisted: bool = False
     age_band: str | None = None
     options: frozenset[str] = frozenset()  # display and voice options the resident used
+
+    def on_wall_clock(self, wall_now: float, flow_now: float) -> SessionSummary:
+        """This summary with wall-clock times for the report, read at ``flow_now``: the end is
+        placed by the wall clock now, the start by the duration the monotonic clock measured."""
+        ended = wall_now - (flow_now - self.ended_at)
+        return dataclasses.replace(self, started_at=ended - (self.ended_at - self.started_at), ended_at=ended)
 
 
 @dataclass

@@ -48,11 +48,15 @@ class Terminal:
         stats: StatsStore,
         settings: TerminalSettings,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` is the wall clock, for the report's times only; the flow's timers and the
+        visits' durations use ``monotonic``, which nobody can set back."""
         self.gateway = gateway
         self.stats = stats
         self.settings = settings
         self.clock = clock
+        self.monotonic = monotonic
         self.flow = Flow(default_language=settings.default_language, language=settings.default_language)
         self.reader_status: ReaderStatus | None = None  # None until the worker's first look
         self._lock = threading.RLock()
@@ -98,9 +102,10 @@ class Terminal:
     def _event(self, action: Callable[[float], None]) -> None:
         """Apply one flow event, hand finished sessions to the recorder, wake pollers."""
         with self._lock:
-            action(self.clock())
+            now = self.monotonic()
+            action(now)
             for summary in self.flow.take_finished():
-                self.recorder.record(summary)  # a queue put: no I/O
+                self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
             self._changed.notify_all()
 
     @property
@@ -145,7 +150,8 @@ class Terminal:
     def on_tick(self) -> None:
         with self._lock:
             before = self.flow.version
-            self.flow.tick(self.clock(), self.settings.error_return_seconds, self.settings.card_reminder_seconds)
+            s = self.settings
+            self.flow.tick(self.monotonic(), s.error_return_seconds, s.card_reminder_seconds)
             if self.flow.version != before:
                 self._changed.notify_all()
 

@@ -279,3 +279,11 @@ def test_calling_the_helper_marks_the_session_assisted():
     f.cancel(4)
     (summary,) = f.take_finished()
     assert summary.assisted
+
+
+def test_summary_on_the_wall_clock_keeps_the_monotonic_duration():
+    f = at_pin()
+    f.cancel(12)
+    (summary,) = f.take_finished()
+    wall = summary.on_wall_clock(wall_now=1_000_000.0, flow_now=14)
+    assert (wall.started_at, wall.ended_at) == (999_986.0, 999_998.0)  # ended 2 s ago, lasted 12 s
