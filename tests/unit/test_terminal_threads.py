@@ -1,8 +1,9 @@
-"""The terminal's clocks: a wall clock set back mid-visit neither makes a negative duration
-nor freezes a screen."""
+"""The terminal's threads and clocks: a slow registration service never hides a pulled card,
+and a wall clock set back mid-visit neither makes a negative duration nor freezes a screen."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -12,6 +13,31 @@ from kiosk.gateway.simulator import SimulatedGateway
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.terminal import Terminal, TerminalSettings
 from tests.support.waiting import wait_until
+
+
+class SlowGateway:
+    """The simulated service, except that one call waits until the test lets it answer."""
+
+    def __init__(self, inner: SimulatedGateway, slow: str) -> None:
+        self.inner, self.slow = inner, slow
+        self.called, self.release = threading.Event(), threading.Event()
+        self.answered = threading.Event()
+
+    def _wait(self, name: str) -> None:
+        if name == self.slow:
+            self.called.set()
+            assert self.release.wait(30), "the test never released the call"
+
+    def challenge(self):
+        self._wait("challenge")
+        return self.inner.challenge()
+
+    def register(self, *args, **kwargs):
+        self._wait("register")
+        try:
+            return self.inner.register(*args, **kwargs)
+        finally:
+            self.answered.set()
 
 
 class WallClock:
@@ -62,6 +88,48 @@ def stored(terminal: Terminal) -> list[dict]:
     """The statistics rows, once a finished visit is in the store and nothing waits."""
     wait_until(lambda: terminal.pending_events == 0 and any(terminal.stats.events()), what="the visit recorded")
     return list(terminal.stats.events())
+
+
+def test_a_card_pulled_while_the_service_is_slow_to_register_shows_at_once(kiosk, tmp_path, pki, make_card):
+    gateway = SlowGateway(SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert]), slow="register")
+    terminal, reader = kiosk(gateway, settings=settings())
+    to_pin(terminal, reader, make_card("hanako"))
+    terminal.submit_pin(bytearray(b"1234"))
+    assert gateway.called.wait(10), "the registration never went out"
+    reader.remove()
+    wait_until(lambda: step(terminal) == ("error", "card_removed"), timeout=2, what="the card-removed screen")
+    assert not gateway.answered.is_set()  # the service has not answered yet
+
+    gateway.release.set()  # the service registers the card after all
+    (event,) = stored(terminal)
+    # The row tells the truth: the card is registered; the reason says why no 'done' was seen.
+    assert (event["outcome"], event["reason"]) == ("registered", "card_removed")
+    assert event["duration_seconds"] >= 0
+    assert step(terminal) == ("error", "card_removed")  # the screen does not jump back
+
+    to_pin(terminal, reader, make_card("hanako"))  # the next visit works as usual
+    terminal.submit_pin(bytearray(b"1234"))
+    wait_until(lambda: step(terminal) == ("done", "already_registered"), what="the done screen")
+    assert [e["outcome"] for e in stored(terminal)] == ["registered", "already_registered"]  # once each
+
+
+def test_a_card_pulled_while_the_service_is_slow_to_give_its_nonce_shows_at_once(kiosk, tmp_path, pki, make_card):
+    gateway = SlowGateway(SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert]), slow="challenge")
+    terminal, reader = kiosk(gateway, settings=settings())
+    card = make_card("hanako")
+    to_pin(terminal, reader, card)
+    pin = bytearray(b"1234")
+    terminal.submit_pin(pin)
+    assert gateway.called.wait(10), "the nonce was never asked for"
+    reader.remove()
+    wait_until(lambda: step(terminal) == ("error", "card_removed"), timeout=2, what="the card-removed screen")
+
+    gateway.release.set()
+    (event,) = stored(terminal)
+    assert (event["outcome"], event["reason"]) == ("not_completed", "card_removed")
+    assert card.pin_presentations() == 0 and pin == bytearray(4)  # nothing went to the card; PIN wiped
+    assert not gateway.answered.is_set()  # and nothing was registered
+    assert step(terminal) == ("error", "card_removed")
 
 
 def test_a_wall_clock_set_back_mid_visit_makes_no_negative_duration(kiosk, make_card):
