@@ -11,15 +11,17 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from concurrent.futures import Future, wait
+from typing import Protocol, TypeVar
 
-from drivers.errors import CardError
+from drivers.errors import CardError, ReaderUnavailableError
 from drivers.reader import CardReader, ReaderStatus
 from drivers.transport import SmartCardConnection
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], None]
+T = TypeVar("T")
 
 
 class CardListener(Protocol):
@@ -54,6 +56,26 @@ class CardWorker:
     def submit(self, job: Job) -> None:
         """Run ``job`` on the worker thread, soon (within one poll interval)."""
         self._jobs.put(job)
+
+    def run(self, job: Callable[[], T]) -> T:
+        """Run ``job`` on the worker thread and wait for its result or its error. For other
+        threads (the registration thread): the worker stays free to notice a pulled card
+        while they wait on the network, and the card is touched by this thread alone."""
+        if threading.current_thread() is self._thread:
+            return job()
+        future: Future[T] = Future()
+
+        def call() -> None:
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # handed to the waiting thread, which decides
+                future.set_exception(exc)
+
+        self.submit(call)
+        while not wait([future], timeout=self.poll_seconds).done:
+            if not self._thread.is_alive() and not future.done():  # stopped: the job will never run
+                raise ReaderUnavailableError("the card worker has stopped")
+        return future.result()
 
     def _run(self) -> None:
         first = True

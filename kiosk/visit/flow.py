@@ -3,10 +3,14 @@
 idle → consent → pin → registering → done, with `error` reachable from every step. A
 *session* runs from card insertion to its first outcome (done or error); it is summarised
 once for the statistics, without personal data.
+
+Every ``now`` the flow receives is on a monotonic clock (timers and durations must survive the
+wall clock being set); the terminal turns a summary's times into wall-clock times for the report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -78,6 +82,12 @@ class SessionSummary:
     age_band: str | None = None
     options: frozenset[str] = frozenset()  # display and voice options the resident used
 
+    def on_wall_clock(self, wall_now: float, flow_now: float) -> SessionSummary:
+        """This summary with wall-clock times for the report, read at ``flow_now``: the end is
+        placed by the wall clock now, the start by the duration the monotonic clock measured."""
+        ended = wall_now - (flow_now - self.ended_at)
+        return dataclasses.replace(self, started_at=ended - (self.ended_at - self.started_at), ended_at=ended)
+
 
 @dataclass
 class Flow:
@@ -97,6 +107,7 @@ class Flow:
     helper_called: bool = False
     session: SessionSummary | None = None
     _finished: list[SessionSummary] = field(default_factory=list)
+    _awaiting: list[SessionSummary] = field(default_factory=list)  # left while the service was asked
 
     # -- helpers -------------------------------------------------------------------
     def _go(self, step: Step, now: float, reason: Reason | None = None) -> None:
@@ -107,14 +118,14 @@ class Flow:
         if self.step not in steps:
             raise InvalidTransition(f"not allowed at step {self.step.value}")
 
-    def _finish(self, now: float, outcome: Outcome, reason: Reason) -> None:
+    def _finish(self, now: float, outcome: Outcome, reason: Reason, awaiting: bool = False) -> None:
         if self.session is not None:
             self.session.ended_at = now
             self.session.outcome = outcome
             self.session.reason = reason
             self.session.language = self.language
             self.session.options = frozenset(self.used_options)
-            self._finished.append(self.session)
+            (self._awaiting if awaiting else self._finished).append(self.session)
             self.session = None
 
     def _hold(self, reason: Reason, now: float) -> None:
@@ -127,6 +138,14 @@ class Flow:
     def _fail(self, reason: Reason, now: float) -> None:
         outcome = Outcome.DECLINED if reason == Reason.DECLINED else Outcome.NOT_COMPLETED
         self._finish(now, outcome, reason)
+        self.busy = False
+        self._go(Step.ERROR, now, reason)
+
+    def _leave_registering(self, reason: Reason, now: float) -> None:
+        """The card or the reader went while the registration service was being asked: the
+        resident sees why at once, and the visit's row waits for the service's answer
+        (``settle``), which may still register the card."""
+        self._finish(now, Outcome.NOT_COMPLETED, reason, awaiting=True)
         self.busy = False
         self._go(Step.ERROR, now, reason)
 
@@ -187,6 +206,8 @@ class Flow:
                 self._finish(now, Outcome.NOT_COMPLETED, Reason.CARD_REMOVED)
             self.busy = False
             self.version += 1
+        elif self.step == Step.REGISTERING:
+            self._leave_registering(Reason.CARD_REMOVED, now)
         elif self.step != Step.ERROR:
             self._fail(Reason.CARD_REMOVED, now)
 
@@ -196,6 +217,9 @@ class Flow:
             return
         if self.step == Step.ERROR and self.session is None:
             return  # an error already told; the reader's state shows on the next screen
+        if self.step == Step.REGISTERING:
+            self._leave_registering(Reason.READER_UNAVAILABLE, now)
+            return
         if self.session is None:
             self.session = SessionSummary(started_at=now, language=self.language)
         self._fail(Reason.READER_UNAVAILABLE, now)
@@ -338,6 +362,20 @@ class Flow:
         reason = Reason.ALREADY_REGISTERED if already else Reason.REGISTERED
         self._finish(now, Outcome.ALREADY_REGISTERED if already else Outcome.REGISTERED, reason)
         self._go(Step.DONE, now, reason)
+
+    def awaits_answer(self, session: SessionSummary) -> bool:
+        """Whether ``session`` was left while the service was asked and waits for its answer."""
+        return any(s is session for s in self._awaiting)
+
+    def settle(self, session: SessionSummary, outcome: Outcome | None, age_band: str | None = None) -> None:
+        """The service's answer for a visit whose resident already left (``_leave_registering``).
+        The row tells what the service did: registered, with the reason why no 'done' screen
+        was seen, or not completed. The screen, already on the next resident, stays."""
+        self._awaiting = [s for s in self._awaiting if s is not session]
+        if outcome in (Outcome.REGISTERED, Outcome.ALREADY_REGISTERED):
+            session.outcome = outcome
+            session.age_band = age_band or session.age_band
+        self._finished.append(session)
 
     def tick(self, now: float, error_return_seconds: float, reminder_seconds: float = 15) -> None:
         """Leave an error screen whose card is gone after a while, for the next resident;

@@ -1,10 +1,11 @@
-"""What the kiosk does with a card, step by step, in domain terms (no Flask, no threads)."""
+"""What the kiosk does with a card, step by step, in domain terms (no Flask, no threads of its own)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -105,6 +106,40 @@ def read_age_band(card: CardInHand, pin: bytes | bytearray, today: dt.date) -> s
         return None
 
 
+@dataclass(frozen=True)
+class Proof:
+    """What the card gave for one nonce: its signature and, if read, the age band."""
+
+    signature: bytes
+    age_band: str | None = None
+
+
+CardSteps = Callable[[Callable[[], Proof]], Proof]
+
+
+def _right_here(steps: Callable[[], Proof]) -> Proof:
+    return steps()
+
+
+def prove(
+    card: CardInHand, pin: bytearray, tries_shown: int, nonce: bytes, age_source: str = "card",
+    today: dt.date | None = None,
+) -> Proof:  # fmt: skip
+    """The card steps alone (the card worker's part): verify the PIN only if the counter still
+    says what the screen said, sign the nonce and, if configured, read the age band. The PIN is
+    wiped before this returns or raises."""
+    try:
+        tries = card.session.tries_left()
+        if tries != tries_shown:
+            raise TriesChangedError(tries)
+        card.session.verify_pin(pin)
+        signature = card.session.sign(digest_info_sha256(nonce))
+        band = read_age_band(card, pin, today or dt.date.today()) if age_source == "card" else None
+    finally:
+        pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card is done with it
+    return Proof(signature, band)
+
+
 def prove_and_register(
     card: CardInHand,
     pin: bytearray,
@@ -114,25 +149,21 @@ def prove_and_register(
     terminal_id: str,
     age_source: str = "card",
     today: dt.date | None = None,
+    on_card: CardSteps = _right_here,
 ) -> Registered:
-    """Fetch the gateway's nonce; verify the PIN (only if the counter still says what the
-    screen said), sign the nonce with the card and, if configured, read the age band; wipe
-    the PIN; then register. The PIN is gone before any network wait or retry, and an
-    unreachable gateway costs nothing on the card. Raises WrongPinError, PinLockedError,
-    TriesChangedError, GatewayUnavailableError or a card error."""
+    """Fetch the gateway's nonce; run the card steps (``prove``) through ``on_card``, which may
+    run them on another thread (the card worker) and wait; then register. The PIN is gone
+    before any network wait or retry, and an unreachable gateway costs nothing on the card.
+    Raises WrongPinError, PinLockedError, TriesChangedError, GatewayUnavailableError or a card
+    error."""
     try:
         challenge = gateway.challenge()
-        tries = card.session.tries_left()
-        if tries != tries_shown:
-            raise TriesChangedError(tries)
-        card.session.verify_pin(pin)
-        signature = card.session.sign(digest_info_sha256(challenge.nonce))
-        band = read_age_band(card, pin, today or dt.date.today()) if age_source == "card" else None
+        proof = on_card(lambda: prove(card, pin, tries_shown, challenge.nonce, age_source, today))
     finally:
-        pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card is done with it
-    result = gateway.register(card.certificate, signature, challenge.nonce, consent_version, terminal_id)
+        pin[:] = bytes(len(pin))  # also when no nonce came or the card steps never ran
+    result = gateway.register(card.certificate, proof.signature, challenge.nonce, consent_version, terminal_id)
     registered = result.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ALREADY_REGISTERED)
-    return Registered(result, band if registered else None)
+    return Registered(result, proof.age_band if registered else None)
 
 
 _REASONS: tuple[tuple[type[BaseException], Reason], ...] = (

@@ -1,7 +1,9 @@
 """The terminal: one resident flow, one card worker, the gateway and the statistics store.
 
-Worker callbacks and web actions both end here, under one lock, so the flow sees events
-one at a time. Card I/O runs on the worker thread, never under the lock.
+Worker callbacks, registration answers and web actions all end here, under one lock, so the
+flow sees events one at a time. Nothing under that lock waits on I/O, since pages and /state take
+it: card steps run on the card worker, registration-service calls on the registration thread,
+statistics writes on the recorder's thread.
 """
 
 from __future__ import annotations
@@ -13,15 +15,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.errors import CardError
+from drivers.errors import CardError, CardRemovedError
 from drivers.mynumber import MyNumberCard, WrongPinError
 from drivers.reader import CardReader, ReaderStatus
 from drivers.transport import SmartCardConnection
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
+from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
-from kiosk.visit.flow import Flow, InvalidTransition, Reason, Step
-from kiosk.visit.registration import CardInHand, TriesChangedError, inspect_card, prove_and_register, reason_for
+from kiosk.visit.flow import Flow, InvalidTransition, Outcome, Reason, SessionSummary, Step
+from kiosk.visit.registrar import RegistrationThread
+from kiosk.visit.registration import (
+    CardInHand,
+    CardSteps,
+    Proof,
+    TriesChangedError,
+    inspect_card,
+    prove_and_register,
+    reason_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +52,6 @@ class TerminalSettings:
 
 
 class Terminal:
-    RETRY_SECONDS = 5.0  # how often events kept in memory are offered to the store again
-
     def __init__(
         self,
         reader: CardReader,
@@ -49,26 +59,33 @@ class Terminal:
         stats: StatsStore,
         settings: TerminalSettings,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` is the wall clock, for the report's times only; the flow's timers and the
+        visits' durations use ``monotonic``, which nobody can set back."""
         self.gateway = gateway
         self.stats = stats
         self.settings = settings
         self.clock = clock
+        self.monotonic = monotonic
         self.flow = Flow(default_language=settings.default_language, language=settings.default_language)
         self.reader_status: ReaderStatus | None = None  # None until the worker's first look
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._card: CardInHand | None = None
-        self._pending: list = []  # finished sessions the store has not taken yet
-        self._store_failing = False
-        self._last_flush_try = 0.0
+        self.recorder = Recorder(stats, settings.terminal_id, settings.venue)
+        self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
 
     def start(self) -> None:
+        self.recorder.start()
+        self.registrar.start()
         self.worker.start()
 
     def stop(self) -> None:
         self.worker.stop()
+        self.registrar.stop()
+        self.recorder.stop()
 
     # -- state for the screens ---------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -97,39 +114,18 @@ class Terminal:
         return self.snapshot()
 
     def _event(self, action: Callable[[float], None]) -> None:
-        """Apply one flow event, record finished sessions, wake pollers."""
+        """Apply one flow event, hand finished sessions to the recorder, wake pollers."""
         with self._lock:
-            action(self.clock())
+            now = self.monotonic()
+            action(now)
             for summary in self.flow.take_finished():
-                self._record(summary)
+                self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
             self._changed.notify_all()
-
-    def _record(self, summary) -> None:
-        """Write a finished session; if the store cannot take it (full disk, read-only, the
-        database server away), keep it in memory and retry, so no finished session is lost
-        while the process lives. Staff see the count on the panel and /healthz."""
-        self._pending.append(summary)
-        self._flush_pending()
-
-    def _flush_pending(self) -> None:
-        while self._pending:
-            try:
-                self.stats.record(self._pending[0], self.settings.terminal_id, self.settings.venue)
-            except Exception as exc:
-                if not self._store_failing:
-                    kept = len(self._pending)
-                    log.error("statistics store refuses writes (%s); %d event(s) kept to retry", exc, kept)
-                self._store_failing = True
-                self._last_flush_try = time.monotonic()
-                return
-            self._pending.pop(0)
-            if self._store_failing:
-                log.warning("statistics store writable again")
-            self._store_failing = False
 
     @property
     def pending_events(self) -> int:
-        return len(self._pending)
+        """Finished visits not yet in the statistics store (the panel and /healthz show them)."""
+        return self.recorder.pending
 
     # -- card worker callbacks (worker thread) -----------------------------------------
     def on_reader_status(self, status: ReaderStatus) -> None:
@@ -167,10 +163,9 @@ class Terminal:
 
     def on_tick(self) -> None:
         with self._lock:
-            if self._pending and time.monotonic() - self._last_flush_try >= self.RETRY_SECONDS:
-                self._flush_pending()
             before = self.flow.version
-            self.flow.tick(self.clock(), self.settings.error_return_seconds, self.settings.card_reminder_seconds)
+            s = self.settings
+            self.flow.tick(self.monotonic(), s.error_return_seconds, s.card_reminder_seconds)
             if self.flow.version != before:
                 self._changed.notify_all()
 
@@ -213,40 +208,79 @@ class Terminal:
         self._event(self.flow.allow_last_try)
 
     def submit_pin(self, pin: bytearray) -> None:
-        """Hand the PIN to the card worker. A second tap finds the step changed and is refused."""
+        """Hand the PIN to the registration thread. A second tap finds the step changed and is refused."""
         with self._lock:
             card = self._card
             if card is None or self.flow.step != Step.PIN:
                 pin[:] = bytes(len(pin))
                 raise InvalidTransition("not at the PIN step")
             tries_shown = self.flow.tries_left
+            session = self.flow.session
             self._event(self.flow.pin_submitted)
-        self.worker.submit(lambda: self._register(card, pin, tries_shown))
+        self.registrar.submit(lambda: self._register(card, pin, tries_shown, session))
 
-    def _register(self, card: CardInHand, pin: bytearray, tries_shown: int) -> None:
-        """Worker thread: verify, sign, register; every failure becomes a flow event."""
+    def _on_card(self, card: CardInHand) -> CardSteps:
+        """Run the card steps on the card worker, and only on the card they were meant for."""
+
+        def run(steps: Callable[[], Proof]) -> Proof:
+            def checked() -> Proof:
+                if self._card is not card:  # pulled (or swapped) while the service was asked
+                    raise CardRemovedError("the card left the reader before its PIN was used")
+                return steps()
+
+            return self.worker.run(checked)
+
+        return run
+
+    def _register(self, card: CardInHand, pin: bytearray, tries_shown: int, session: SessionSummary | None) -> None:
+        """Registration thread: nonce, card steps (on the card worker), register; every
+        answer becomes a flow event for ``session``."""
         s = self.settings
         try:
             outcome = prove_and_register(
-                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, s.age_source
-            )
+                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, s.age_source,
+                on_card=self._on_card(card),
+            )  # fmt: skip
         except WrongPinError as exc:
             tries_left = exc.tries_left
-            self._event(lambda now: self.flow.pin_rejected(tries_left, now))
+            self._answer(session, lambda now: self.flow.pin_rejected(tries_left, now))
             return
         except TriesChangedError as exc:
             tries_now = exc.tries_left
-            self._event(lambda now: self.flow.tries_changed(tries_now, now))
+            self._answer(session, lambda now: self.flow.tries_changed(tries_now, now))
             return
         except (CardError, GatewayUnavailableError) as exc:
-            self._fail(reason_for(exc))
+            reason = reason_for(exc)
+            self._answer(session, lambda now: self.flow.card_failed(reason, now))
             return
         result = outcome.result
         if result.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ALREADY_REGISTERED):
             already = result.status == RegistrationStatus.ALREADY_REGISTERED
-            self._event(lambda now: self.flow.registered(already, now, outcome.age_band))
-        elif result.status == RegistrationStatus.CERTIFICATE_EXPIRED:
-            self._fail(Reason.CERT_EXPIRED)
+            self._answer(
+                session,
+                lambda now: self.flow.registered(already, now, outcome.age_band),
+                Outcome.ALREADY_REGISTERED if already else Outcome.REGISTERED,
+                outcome.age_band,
+            )
+            return
+        if result.status == RegistrationStatus.CERTIFICATE_EXPIRED:
+            reason = Reason.CERT_EXPIRED
         else:
             log.warning("registration refused: %s", result.status.value)
-            self._fail(Reason.REGISTRATION_REFUSED)
+            reason = Reason.REGISTRATION_REFUSED
+        self._answer(session, lambda now: self.flow.card_failed(reason, now))
+
+    def _answer(
+        self,
+        session: SessionSummary | None,
+        on_screen: Callable[[float], None],
+        outcome: Outcome | None = None,
+        age_band: str | None = None,
+    ) -> None:
+        """A registration's answer: shown to its resident if they are still at the kiosk;
+        if the card was pulled meanwhile, only their visit's row learns it (``Flow.settle``)."""
+        with self._lock:
+            if session is not None and self.flow.awaits_answer(session):
+                self._event(lambda now: self.flow.settle(session, outcome, age_band))
+            else:
+                self._event(on_screen)

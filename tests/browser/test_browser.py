@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.support.browser import assert_fits_screen, at_step, insert, remove, shot, type_pin  # noqa: F401
+from tests.support.waiting import wait_recorded
 
 pytestmark = pytest.mark.browser
 
@@ -178,6 +179,7 @@ def test_reload_back_and_a_second_tab_stay_consistent_with_the_card(browser, liv
         second.locator('[data-action="submit"]').click()
         at_step(second, "done")
         at_step(first, "done")
+        wait_recorded(terminal)
         (event,) = list(terminal.stats.events())
         assert event["pin_attempts"] == 1  # one PIN, however many tabs
         remove(panel)

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.support.browser import at_step, insert, remove
+from tests.support.waiting import wait_recorded
 
 pytestmark = pytest.mark.browser
 
@@ -29,5 +30,6 @@ def test_still_there_then_the_decision_stops_and_the_screen_is_wiped(screens, de
     assert terminal.snapshot()["step"] == "error"
     remove(panel)
     at_step(resident, "idle")
+    wait_recorded(terminal)
     (event,) = list(terminal.stats.events())
     assert event["reason"] == "timed_out"

@@ -7,7 +7,7 @@ after the screen showed its consequence.
 
 import pytest
 
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_recorded, wait_until
 
 pytestmark = pytest.mark.pcsc
 
@@ -66,6 +66,7 @@ def test_one_try_left_no_keypad_until_the_helper_allows_it(kiosk, vpcd_card):
     client.post("/pin", data={"pin": "2580"})
     step(terminal, "done", "registered")
     assert card.pin_presentations() == 1 and card.tries_left() == 3
+    wait_recorded(terminal)
     event = list(terminal.stats.events())[-1]
     assert event["assisted"] == 1 and event["tries_left_at_start"] == 1
 
@@ -157,6 +158,7 @@ def test_pcscd_stopped_and_restarted_the_kiosk_recovers_by_itself(kiosk, vpcd_ca
     wait_until(lambda: terminal.snapshot()["reader"] == "empty", timeout=20, what="reader back")
     vpcd_card("hanako")
     step(terminal, "consent")
+    wait_recorded(terminal)
     (event,) = list(terminal.stats.events())
     assert event["reason"] == "reader_unavailable"
 

@@ -122,24 +122,26 @@ def to_pin_step(app, vpcd_card):
 
 
 def test_whole_registration_over_pcsc(pcsc_app, vpcd_card):
-    from tests.support.waiting import wait_until
+    from tests.support.waiting import wait_recorded, wait_until
 
     terminal, client, bridge = to_pin_step(pcsc_app, vpcd_card)
     client.post("/pin", data={"pin": "1234"})
     wait_until(lambda: terminal.snapshot()["step"] == "done", what="done")
     bridge.stop()
     wait_until(lambda: terminal.snapshot()["step"] == "idle", what="idle")
+    wait_recorded(terminal)
     (row,) = list(terminal.stats.events())
     assert row["outcome"] == "registered"
 
 
 def test_card_pulled_while_registering_over_pcsc(pcsc_app, vpcd_card):
-    from tests.support.waiting import wait_until
+    from tests.support.waiting import wait_recorded, wait_until
 
     terminal, client, bridge = to_pin_step(pcsc_app, vpcd_card)
     bridge.stop()  # pulled just before the PIN goes to the card
     client.post("/pin", data={"pin": "1234"})
     wait_until(lambda: terminal.snapshot()["reason"] == "card_removed", what="card removed screen")
+    wait_recorded(terminal)
     (row,) = list(terminal.stats.events())
     assert row["outcome"] == "not_completed" and row["reason"] == "card_removed"
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from kiosk.statistics.store import StatsStore
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_recorded, wait_until
 
 
 class SmallDisk:
@@ -78,7 +78,7 @@ def kiosk_on_small_disk(instance, small_disk):
                       "error_return_seconds": 1})  # fmt: skip
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     terminal = app.extensions["kiosk.terminal"]
-    terminal.RETRY_SECONDS = 0.2
+    terminal.recorder.retry_seconds = 0.2
     small_disk.attach(terminal.stats)
     yield app
     terminal.stop()
@@ -99,6 +99,7 @@ def test_store_refusing_writes_keeps_the_session_and_writes_it_later(kiosk_on_sm
     app = kiosk_on_small_disk
     terminal, web = app.extensions["kiosk.terminal"], app.test_client()
     decline_session(app)  # one event written normally
+    wait_recorded(terminal)
     small_disk.fill() if fault == "full" else small_disk.readonly(True)
     decline_session(app)
     assert terminal.pending_events == 1

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_recorded, wait_until
 
 
 def run_happy_path(client, demo, terminal, key: str = "hanako", pin: str = "1234"):
@@ -19,6 +19,7 @@ def run_happy_path(client, demo, terminal, key: str = "hanako", pin: str = "1234
     wait_until(lambda: terminal.snapshot()["step"] == "done")
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    wait_recorded(terminal)
     return card
 
 

@@ -279,3 +279,36 @@ def test_calling_the_helper_marks_the_session_assisted():
     f.cancel(4)
     (summary,) = f.take_finished()
     assert summary.assisted
+
+
+def test_card_pulled_while_the_service_is_asked_shows_at_once_and_the_row_waits_for_the_answer():
+    f = at_pin()
+    f.pin_submitted(3)
+    session = f.session
+    f.card_removed(4)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.CARD_REMOVED)
+    assert f.take_finished() == [] and f.awaits_answer(session)
+    f.settle(session, Outcome.REGISTERED, age_band="75+")  # the service did register the card
+    assert (f.step, f.reason) == (Step.ERROR, Reason.CARD_REMOVED)  # the screen stays
+    (summary,) = f.take_finished()
+    assert (summary.outcome, summary.reason, summary.age_band) == (Outcome.REGISTERED, Reason.CARD_REMOVED, "75+")
+    assert summary.ended_at == 4 and not f.awaits_answer(session)
+
+
+def test_reader_lost_while_the_service_is_asked_and_nothing_registered():
+    f = at_pin()
+    f.pin_submitted(3)
+    session = f.session
+    f.reader_lost(4)
+    assert (f.step, f.reason) == (Step.ERROR, Reason.READER_UNAVAILABLE)
+    f.settle(session, None)
+    (summary,) = f.take_finished()
+    assert (summary.outcome, summary.reason) == (Outcome.NOT_COMPLETED, Reason.READER_UNAVAILABLE)
+
+
+def test_summary_on_the_wall_clock_keeps_the_monotonic_duration():
+    f = at_pin()
+    f.cancel(12)
+    (summary,) = f.take_finished()
+    wall = summary.on_wall_clock(wall_now=1_000_000.0, flow_now=14)
+    assert (wall.started_at, wall.ended_at) == (999_986.0, 999_998.0)  # ended 2 s ago, lasted 12 s

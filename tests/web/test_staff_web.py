@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_recorded, wait_until
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def test_helper_cancels_and_marks_without_ever_seeing_the_pin(client, demo, term
     assert terminal.snapshot()["reason"] == "cancelled"
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    wait_recorded(terminal)
     (event,) = list(terminal.stats.events())
     assert event["reason"] == "cancelled" and event["assisted"] == 1  # a helper's cancel is assistance
 
@@ -70,6 +71,7 @@ def test_staff_age_band_when_configured(instance):
         wait_until(lambda: terminal.snapshot()["step"] == "done")
         demo.remove()
         wait_until(lambda: terminal.snapshot()["step"] == "idle")
+        wait_recorded(terminal)
         (event,) = list(terminal.stats.events())
         assert event["age_band"] == "75+"
     finally:
@@ -104,6 +106,7 @@ def test_manager_dashboard_report_and_csv(client, demo, terminal, accounts):
     client.post("/action", data={"action": "decline"})
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    wait_recorded(terminal)
     client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
     html = client.get("/manager/").get_data(as_text=True)
     assert "data-sessions>1<" in html and 'data-chain="ok"' in html and "<svg" in html
