@@ -37,6 +37,22 @@ def make_card(pki, residents):
     return make
 
 
+@pytest.fixture
+def cli():
+    """The `kiosk` command run in this process: ``cli("stats", "verify", "--config", path)``.
+
+    Returns click's Result (exit_code, stdout, stderr). Unexpected exceptions propagate, so a
+    crash shows its traceback instead of passing as a non-zero exit."""
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: object, input: str | None = None):
+        return runner.invoke(main, [str(arg) for arg in args], input=input, catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture(scope="session")
