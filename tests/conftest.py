@@ -10,6 +10,7 @@ import pytest
 
 from drivers.virtualcard.pki import VirtualPki
 from drivers.virtualcard.residents import load_residents
+from tests.support.auth import AuthActions
 from tests.support.pcsc_harness import PcscDaemon
 from tests.support.waiting import wait_until
 
@@ -102,6 +103,12 @@ def app(make_app):
 def client(app):
     app.config["WTF_CSRF_ENABLED"] = False
     return app.test_client()
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    """``auth.staff_login()``, ``auth.manager_login()``, ``auth.logout()`` on the ``client``."""
+    return AuthActions(client)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from tests.support.auth import AuthActions
 from tests.support.waiting import wait_until
 
 
@@ -18,26 +19,22 @@ def accounts(app):
     return store
 
 
-def staff_login(client, code="helper1", pin="2468"):
-    return client.post("/staff/login", data={"code": code, "pin": pin})
-
-
-def test_staff_pages_need_sign_in_and_sign_in_starts_a_shift(client, accounts):
+def test_staff_pages_need_sign_in_and_sign_in_starts_a_shift(client, auth, accounts):
     assert client.get("/staff/").status_code == 302
-    assert staff_login(client, pin="1111").status_code == 200  # refused, form again
+    assert auth.staff_login(pin="1111").status_code == 200  # refused, form again
     assert not accounts.shifts()
-    assert staff_login(client).headers["Location"].endswith("/staff/")
+    assert auth.staff_login().headers["Location"].endswith("/staff/")
     assert client.get("/staff/").status_code == 200
     (shift,) = accounts.shifts()
     assert shift.staff_code == "helper1" and shift.ended_at is None
-    client.post("/staff/logout")
+    auth.logout()
     (shift,) = accounts.shifts()
     assert shift.ended_at is not None
     assert client.get("/staff/").status_code == 302
 
 
-def test_helper_cancels_and_marks_without_ever_seeing_the_pin(client, demo, terminal, accounts):
-    staff_login(client)
+def test_helper_cancels_and_marks_without_ever_seeing_the_pin(client, auth, demo, terminal, accounts):
+    auth.staff_login()
     demo.insert("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "agree"})
@@ -61,7 +58,7 @@ def test_staff_age_band_when_configured(instance):
         app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
         client = app.test_client()
         terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
-        staff_login(client)
+        AuthActions(client).staff_login()
         demo.insert("hanako")
         wait_until(lambda: terminal.snapshot()["step"] == "consent")
         client.post("/staff/age-band", data={"band": "75+"})
@@ -76,8 +73,8 @@ def test_staff_age_band_when_configured(instance):
         app.extensions["kiosk.terminal"].stop()
 
 
-def test_a_note_with_digits_is_refused(client, accounts):
-    staff_login(client)
+def test_a_note_with_digits_is_refused(client, auth, accounts):
+    auth.staff_login()
     page = client.post("/staff/note", data={"text": "her PIN is 1 2 3 4"}, follow_redirects=True)
     assert "Not saved" in page.get_data(as_text=True) or "保存していません" in page.get_data(as_text=True)
     client.post("/staff/note", data={"text": "asked about the clinic's reader"})
@@ -90,21 +87,21 @@ def test_forms_without_a_csrf_token_are_rejected(app, accounts):
     assert strict.post("/staff/login", data={"code": "helper1", "pin": "2468"}).status_code == 400
 
 
-def test_manager_area_exports_and_lock_out(client, demo, terminal, accounts):
+def test_manager_area_exports_and_lock_out(client, auth, demo, terminal, accounts):
     assert client.get("/manager/").status_code == 302
     for _ in range(5):
-        client.post("/manager/login", data={"name": "boss", "password": "wrong"})
-    locked = client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+        auth.manager_login(password="wrong")
+    locked = auth.manager_login()
     assert locked.status_code == 429
 
 
-def test_manager_dashboard_report_and_csv(client, demo, terminal, accounts):
+def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts):
     demo.insert("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "decline"})
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
-    client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+    auth.manager_login()
     html = client.get("/manager/").get_data(as_text=True)
     assert "data-sessions>1<" in html and 'data-chain="ok"' in html and "<svg" in html
     report = client.get("/manager/report").get_data(as_text=True)

@@ -6,9 +6,9 @@ import pytest
 
 
 @pytest.fixture
-def signed_in(client, app):
+def signed_in(client, auth, app):
     app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
-    client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+    auth.manager_login()
     return client
 
 
@@ -21,9 +21,9 @@ def test_security_headers_on_every_page(client, path):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_session_cookie_is_httponly_and_samesite(client, app):
+def test_session_cookie_is_httponly_and_samesite(auth, app):
     app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
-    response = client.post("/staff/login", data={"code": "helper1", "pin": "2468"})
+    response = auth.staff_login()
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
