@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.statistics.report import SUMMARY_COLUMNS
+from kiosk.statistics.store import EXPORT_COLUMNS
 from tests.support.auth import AuthActions
 from tests.support.waiting import wait_until
 
@@ -87,12 +91,48 @@ def test_forms_without_a_csrf_token_are_rejected(app, accounts):
     assert strict.post("/staff/login", data={"code": "helper1", "pin": "2468"}).status_code == 400
 
 
-def test_manager_area_exports_and_lock_out(client, auth, demo, terminal, accounts):
-    assert client.get("/manager/").status_code == 302
+def test_manager_area_exports_and_lock_out(make_app):
+    app = make_app(venue="本庁舎")  # a venue in kanji: the CP932 download must keep it readable
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    client = app.test_client()
+    auth = AuthActions(client)
+    terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+    demo.insert("hanako")  # one visit: hanako registers
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "1234"})
+    wait_until(lambda: terminal.snapshot()["step"] == "done")
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    month = dt.datetime.now(ZoneInfo(app.config["KIOSK"]["timezone"])).strftime("%Y-%m")
+
+    assert client.get("/manager/export/events.csv").status_code == 302  # not signed in yet
+    assert auth.manager_login().status_code == 302
+    for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
+        events = client.get(f"/manager/export/events.csv?encoding={encoding}")
+        assert events.status_code == 200 and events.data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8")
+        header, *rows = csv.reader(io.StringIO(events.data.decode(codec), newline=""))
+        assert tuple(header) == EXPORT_COLUMNS
+        (row,) = (dict(zip(header, r, strict=True)) for r in rows)
+        assert row["venue"] == "本庁舎" and row["outcome"] == "registered" and row["age_band"] == "75+"
+        assert row["pin_attempts"] == "1" and row["row_hash"] == terminal.stats.head()
+
+        summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&month={month}")
+        assert summary.status_code == 200 and month in summary.headers["Content-Disposition"]
+        header, *rows = csv.reader(io.StringIO(summary.data.decode(codec), newline=""))
+        assert tuple(header) == SUMMARY_COLUMNS
+        for expected in (["total", "sessions", "1"], ["total", "registered", "1"], ["by_venue", "本庁舎", "1"],
+                         ["by_age_band", "75+", "1"]):  # fmt: skip
+            assert [month, *expected] in rows, expected
+
+    auth.logout()
+    assert client.get("/manager/export/summary.csv").status_code == 302
     for _ in range(5):
-        auth.manager_login(password="wrong")
+        assert auth.manager_login(password="wrong").status_code == 200
     locked = auth.manager_login()
     assert locked.status_code == 429
+    assert client.get("/manager/export/events.csv").status_code == 302  # still out
 
 
 def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts):
