@@ -75,7 +75,7 @@ def run_inprocess(runs: int, pki: VirtualPki, resident, workdir: Path) -> tuple[
 def run_pcsc(runs: int, pki: VirtualPki, resident, workdir: Path) -> tuple[list[float], tuple]:
     from drivers.pcsc import PcscReader
     from drivers.virtualcard.vpcd import VpcdBridge
-    from tests.pcsc_harness import READER, PcscDaemon
+    from tests.support.pcsc_harness import READER, PcscDaemon
 
     daemon = PcscDaemon().start()
     times, counts = [], None
