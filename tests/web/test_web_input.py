@@ -6,8 +6,6 @@ import pytest
 
 from tests.support.waiting import wait_until
 
-PIN_FORMAT_JA = "数字を4けた入力してください。"  # 'Please enter 4 digits.'
-
 
 @pytest.fixture
 def signed_in(client, auth, app):
@@ -49,16 +47,19 @@ def test_resident_endpoints_refuse_unknown_values(client, path, data):
 
 @pytest.mark.parametrize("pin", ["1" * 10_000, "12;4", "' OR 1=1", "１２３４", "١٢٣٤", "12 4", "\x00\x00\x00\x00",
                                  "123", "12345", ""])  # fmt: skip
-def test_malformed_pins_are_refused_with_a_message(client, demo, terminal, pin):
+@pytest.mark.parametrize("language, message",
+                         [("ja", "数字を4けた入力してください。"), ("en", "Please enter 4 digits.")])  # fmt: skip
+def test_malformed_pins_are_refused_with_a_message(client, demo, terminal, pin, language, message):
     demo.insert("hanako")
     card = demo.reader.card
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    client.post("/language", data={"language": language})
     page = client.post("/action", data={"action": "agree"}, follow_redirects=True).get_data(as_text=True)
-    assert 'data-step="pin"' in page and PIN_FORMAT_JA not in page
+    assert 'data-step="pin"' in page and message not in page
     response = client.post("/pin", data={"pin": pin}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Traceback" not in page
-    assert PIN_FORMAT_JA in page  # the screen's language: Japanese by default
+    assert message in page  # in the language the resident chose
     assert 'data-step="pin"' in page and terminal.snapshot()["step"] == "pin"  # the resident can try again
     # Nothing reached the card: no VERIFY carried a PIN, no try was spent.
     assert card.pin_presentations("auth") == 0 and card.tries_left("auth") == 3
