@@ -191,10 +191,14 @@ class KenhojoSession(_PinApplication):
             (outer_tag, inner), *_ = tlv.parse(raw)
             if outer_tag != BASIC_INFO_TAG:
                 raise CardDataError("basic info has an unexpected tag")
-            fields = dict(tlv.parse(inner))
-            digits = fields[BIRTH_DATE_TAG].decode("ascii")
+            dates = [value for tag, value in tlv.parse(inner) if tag == BIRTH_DATE_TAG]
+            # Exactly one YYYYMMDD of ASCII digits: int() alone would read ' 944', '+944' or
+            # '1_944', and slicing would take 7 or 9 digits; either way an age band from a wrong date.
+            if len(dates) != 1 or len(dates[0]) != 8 or not dates[0].isdigit():
+                raise CardDataError("basic info has no readable birth date")
+            digits = dates[0].decode("ascii")
             return dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
-        except (tlv.TlvError, KeyError, ValueError, UnicodeDecodeError) as exc:
+        except (tlv.TlvError, ValueError) as exc:
             raise CardDataError("basic info has no readable birth date") from exc
 
 

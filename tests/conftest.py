@@ -10,6 +10,7 @@ import pytest
 
 from drivers.virtualcard.pki import VirtualPki
 from drivers.virtualcard.residents import load_residents
+from tests.support.auth import AuthActions
 from tests.support.pcsc_harness import PcscDaemon
 from tests.support.waiting import wait_until
 
@@ -37,6 +38,22 @@ def make_card(pki, residents):
     return make
 
 
+@pytest.fixture
+def cli():
+    """The `kiosk` command run in this process: ``cli("stats", "verify", "--config", path)``.
+
+    Returns click's Result (exit_code, stdout, stderr). Unexpected exceptions propagate, so a
+    crash shows its traceback instead of passing as a non-zero exit."""
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: object, input: str | None = None):
+        return runner.invoke(main, [str(arg) for arg in args], input=input, catch_exceptions=False)
+
+    return invoke
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +103,12 @@ def app(make_app):
 def client(app):
     app.config["WTF_CSRF_ENABLED"] = False
     return app.test_client()
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    """``auth.staff_login()``, ``auth.manager_login()``, ``auth.logout()`` on the ``client``."""
+    return AuthActions(client)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import csv
 import datetime as dt
 import io
 import sqlite3
-import subprocess
-import sys
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -136,17 +134,15 @@ def test_monthly_report_totals_equal_the_raw_events(store):
     assert october.sessions == 1
 
 
-def test_csv_export_reads_back_identically_in_utf8_and_cp932(store, tmp_path):
+def test_csv_export_reads_back_identically_in_utf8_and_cp932(store, tmp_path, cli):
     config = tmp_path / "kiosk.toml"
     url = "" if store.is_sqlite else store.path
     config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\nstats_database_url = "{url}"\n')
     rows = {}
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
         out = tmp_path / f"events-{encoding}.csv"
-        done = subprocess.run([sys.executable, "-m", "kiosk", "stats", "export", "--out", str(out),
-                               "--encoding", encoding, "--config", str(config)],
-                              capture_output=True, text=True, check=True)  # fmt: skip
-        assert store.head() in done.stdout
+        done = cli("stats", "export", "--out", out, "--encoding", encoding, "--config", config)
+        assert done.exit_code == 0 and store.head() in done.stdout
         raw = out.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8")
         rows[encoding] = list(csv.DictReader(io.StringIO(raw.decode(codec), newline="")))
@@ -208,16 +204,15 @@ def test_verify_finds_reordered_rows(store):
     assert not report.ok and "row 2" in report.problem
 
 
-def test_cli_verify_exits_nonzero_on_a_broken_chain(tmp_path):
+def test_cli_verify_exits_nonzero_on_a_broken_chain(tmp_path, cli):
     store = StatsStore(tmp_path / "stats.sqlite3")
     store.append([event("2026-11-05 10:00") for _ in range(6)])
     config = tmp_path / "kiosk.toml"
     config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\n')
-    cmd = [sys.executable, "-m", "kiosk", "stats", "verify", "--config", str(config)]
-    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    assert cli("stats", "verify", "--config", config).exit_code == 0
     _tamper(store, "UPDATE events SET venue = 'x' WHERE seq = 5")
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    assert done.returncode == 1 and "row 5" in done.stderr
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "row 5" in done.stderr
 
 
 def test_retention_keeps_summaries_and_the_chain_verifiable(store):

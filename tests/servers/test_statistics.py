@@ -3,8 +3,6 @@
 import csv
 import io
 import os
-import subprocess
-import sys
 
 from tests.support.waiting import wait_recorded, wait_until
 
@@ -66,19 +64,13 @@ def test_database_bytes_hold_no_pin_name_address_or_birth_date(client, demo, ter
         assert secret not in raw, secret
 
 
-def test_cli_export_writes_csv_that_excel_opens(client, demo, terminal, instance, tmp_path):
+def test_cli_export_writes_csv_that_excel_opens(client, demo, terminal, instance, tmp_path, cli):
     run_happy_path(client, demo, terminal)
     out = tmp_path / "events.csv"
     config = tmp_path / "kiosk.toml"
     config.write_text(f'demo = true\ninstance_path = "{instance}"\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "stats", "export", "--format", "csv"]
-        + ["--out", str(out), "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    result = cli("stats", "export", "--format", "csv", "--out", out, "--config", config)
+    assert result.exit_code == 0, result.stderr
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel on municipal PCs reads UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))

@@ -1,7 +1,5 @@
 """Config: one TOML file, validated at start, errors that name the key."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -36,21 +34,18 @@ def test_bad_config_names_the_key(tmp_path, toml, message):
         config.load(path)
 
 
-def test_serve_with_bad_config_exits_nonzero_with_one_line(tmp_path):
+def test_serve_with_bad_config_exits_nonzero_with_one_line(tmp_path, cli):
     path = tmp_path / "kiosk.toml"
     path.write_text('reader = "x"\nvenu = "typo"\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "kiosk", "serve", "--config", str(path)], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode != 0
+    result = cli("serve", "--config", path)
+    assert result.exit_code != 0
     assert result.stderr.strip().splitlines() == [f"kiosk: {path}: unknown key 'venu'"]
 
 
-def test_an_unwritable_instance_folder_is_one_line_naming_the_key(tmp_path):
+def test_an_unwritable_instance_folder_is_one_line_naming_the_key(tmp_path, cli):
     config = tmp_path / "kiosk.toml"
     config.write_text('reader = "X"\ninstance_path = "/etc/hostname/instance"\n')  # under a file
-    done = subprocess.run([sys.executable, "-m", "kiosk", "serve", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert done.returncode != 0
+    done = cli("serve", "--config", config)
+    assert done.exit_code != 0
     (line,) = done.stderr.strip().splitlines()
     assert "instance_path" in line and "not a writable folder" in line

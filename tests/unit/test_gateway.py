@@ -1,7 +1,5 @@
 """The simulated gateway verifies the card's proof like the real relay would."""
 
-from cryptography.hazmat.primitives import serialization
-
 from drivers.mynumber import JpkiSession, digest_info_sha256
 from drivers.virtualcard.inprocess import VirtualReader
 from drivers.virtualcard.pki import VirtualPki
@@ -9,13 +7,18 @@ from kiosk.gateway import RegistrationStatus
 from kiosk.gateway.simulator import SimulatedGateway
 
 
-def proof(make_card, key, nonce):
+def prove(card, pin: bytes, nonce: bytes) -> tuple[bytes, bytes]:
+    """What the kiosk sends: the card's certificate and its signature over the nonce."""
     reader = VirtualReader()
-    reader.insert(make_card(key))
+    reader.insert(card)
     s = JpkiSession(reader.connect())
     cert = s.read_auth_certificate()
-    s.verify_pin(b"1234" if key == "hanako" else b"7777")
+    s.verify_pin(pin)
     return cert, s.sign(digest_info_sha256(nonce))
+
+
+def proof(make_card, key, nonce):
+    return prove(make_card(key), b"1234" if key == "hanako" else b"7777", nonce)
 
 
 def test_register_then_already_registered(tmp_path, pki, make_card):
@@ -45,19 +48,29 @@ def test_nonce_expires(tmp_path, pki, make_card):
     assert gw.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.NONCE_EXPIRED
 
 
-def test_tampered_signature_and_foreign_ca_refused(tmp_path, pki, make_card):
+def test_tampered_signature_refused(tmp_path, pki, make_card):
     gw = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
     nonce = gw.challenge().nonce
     cert, sig = proof(make_card, "hanako", nonce)
     bad = bytes([sig[0] ^ 1]) + sig[1:]
     assert gw.register(cert, bad, nonce, "v1", "t1").status == RegistrationStatus.SIGNATURE_INVALID
-    other = VirtualPki(tmp_path / "other-ca")
-    foreign = SimulatedGateway(tmp_path / "gw2.sqlite3", [other.ca_cert])
-    nonce = foreign.challenge().nonce
-    cert, sig = proof(make_card, "hanako", nonce)
-    assert foreign.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.SIGNATURE_INVALID
-    der = serialization.Encoding.DER
-    assert other.ca_cert.public_bytes(der) != pki.ca_cert.public_bytes(der)
+    assert gw.registration_count() == 0
+
+
+def test_a_card_of_a_foreign_ca_is_refused_for_its_ca(tmp_path, pki, residents):
+    foreign_ca = VirtualPki(tmp_path / "other-ca")
+    card = residents["hanako"].make_card(foreign_ca)  # a good card and PIN, issued by a CA we do not trust
+    ours = SimulatedGateway(tmp_path / "ours.sqlite3", [pki.ca_cert])
+    nonce = ours.challenge().nonce
+    cert, sig = prove(card, b"1234", nonce)
+    assert ours.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.SIGNATURE_INVALID
+    assert ours.registration_count() == 0
+    # The same card and certificate pass where its CA is trusted: the refusal was for the CA.
+    theirs = SimulatedGateway(tmp_path / "theirs.sqlite3", [foreign_ca.ca_cert])
+    nonce = theirs.challenge().nonce
+    same_cert, sig = prove(card, b"1234", nonce)
+    assert same_cert == cert
+    assert theirs.register(same_cert, sig, nonce, "v1", "t1").status == RegistrationStatus.REGISTERED
 
 
 def test_expired_certificate_refused(tmp_path, pki, make_card):

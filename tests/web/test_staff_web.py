@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.statistics.report import SUMMARY_COLUMNS
+from kiosk.statistics.store import EXPORT_COLUMNS
+from tests.support.auth import AuthActions
 from tests.support.waiting import wait_recorded, wait_until
 
 
@@ -18,26 +23,22 @@ def accounts(app):
     return store
 
 
-def staff_login(client, code="helper1", pin="2468"):
-    return client.post("/staff/login", data={"code": code, "pin": pin})
-
-
-def test_staff_pages_need_sign_in_and_sign_in_starts_a_shift(client, accounts):
+def test_staff_pages_need_sign_in_and_sign_in_starts_a_shift(client, auth, accounts):
     assert client.get("/staff/").status_code == 302
-    assert staff_login(client, pin="1111").status_code == 200  # refused, form again
+    assert auth.staff_login(pin="1111").status_code == 200  # refused, form again
     assert not accounts.shifts()
-    assert staff_login(client).headers["Location"].endswith("/staff/")
+    assert auth.staff_login().headers["Location"].endswith("/staff/")
     assert client.get("/staff/").status_code == 200
     (shift,) = accounts.shifts()
     assert shift.staff_code == "helper1" and shift.ended_at is None
-    client.post("/staff/logout")
+    auth.logout()
     (shift,) = accounts.shifts()
     assert shift.ended_at is not None
     assert client.get("/staff/").status_code == 302
 
 
-def test_helper_cancels_and_marks_without_ever_seeing_the_pin(client, demo, terminal, accounts):
-    staff_login(client)
+def test_helper_cancels_and_marks_without_ever_seeing_the_pin(client, auth, demo, terminal, accounts):
+    auth.staff_login()
     demo.insert("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "agree"})
@@ -62,7 +63,7 @@ def test_staff_age_band_when_configured(instance):
         app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
         client = app.test_client()
         terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
-        staff_login(client)
+        AuthActions(client).staff_login()
         demo.insert("hanako")
         wait_until(lambda: terminal.snapshot()["step"] == "consent")
         client.post("/staff/age-band", data={"band": "75+"})
@@ -78,8 +79,8 @@ def test_staff_age_band_when_configured(instance):
         app.extensions["kiosk.terminal"].stop()
 
 
-def test_a_note_with_digits_is_refused(client, accounts):
-    staff_login(client)
+def test_a_note_with_digits_is_refused(client, auth, accounts):
+    auth.staff_login()
     page = client.post("/staff/note", data={"text": "her PIN is 1 2 3 4"}, follow_redirects=True)
     assert "Not saved" in page.get_data(as_text=True) or "保存していません" in page.get_data(as_text=True)
     client.post("/staff/note", data={"text": "asked about the clinic's reader"})
@@ -92,22 +93,59 @@ def test_forms_without_a_csrf_token_are_rejected(app, accounts):
     assert strict.post("/staff/login", data={"code": "helper1", "pin": "2468"}).status_code == 400
 
 
-def test_manager_area_exports_and_lock_out(client, demo, terminal, accounts):
-    assert client.get("/manager/").status_code == 302
+def test_manager_area_exports_and_lock_out(make_app):
+    app = make_app(venue="本庁舎")  # a venue in kanji: the CP932 download must keep it readable
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    client = app.test_client()
+    auth = AuthActions(client)
+    terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+    demo.insert("hanako")  # one visit: hanako registers
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "1234"})
+    wait_until(lambda: terminal.snapshot()["step"] == "done")
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    wait_recorded(terminal)
+    month = dt.datetime.now(ZoneInfo(app.config["KIOSK"]["timezone"])).strftime("%Y-%m")
+
+    assert client.get("/manager/export/events.csv").status_code == 302  # not signed in yet
+    assert auth.manager_login().status_code == 302
+    for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
+        events = client.get(f"/manager/export/events.csv?encoding={encoding}")
+        assert events.status_code == 200 and events.data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8")
+        header, *rows = csv.reader(io.StringIO(events.data.decode(codec), newline=""))
+        assert tuple(header) == EXPORT_COLUMNS
+        (row,) = (dict(zip(header, r, strict=True)) for r in rows)
+        assert row["venue"] == "本庁舎" and row["outcome"] == "registered" and row["age_band"] == "75+"
+        assert row["pin_attempts"] == "1" and row["row_hash"] == terminal.stats.head()
+
+        summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&month={month}")
+        assert summary.status_code == 200 and month in summary.headers["Content-Disposition"]
+        header, *rows = csv.reader(io.StringIO(summary.data.decode(codec), newline=""))
+        assert tuple(header) == SUMMARY_COLUMNS
+        for expected in (["total", "sessions", "1"], ["total", "registered", "1"], ["by_venue", "本庁舎", "1"],
+                         ["by_age_band", "75+", "1"]):  # fmt: skip
+            assert [month, *expected] in rows, expected
+
+    auth.logout()
+    assert client.get("/manager/export/summary.csv").status_code == 302
     for _ in range(5):
-        client.post("/manager/login", data={"name": "boss", "password": "wrong"})
-    locked = client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+        assert auth.manager_login(password="wrong").status_code == 200
+    locked = auth.manager_login()
     assert locked.status_code == 429
+    assert client.get("/manager/export/events.csv").status_code == 302  # still out
 
 
-def test_manager_dashboard_report_and_csv(client, demo, terminal, accounts):
+def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts):
     demo.insert("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "decline"})
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
     wait_recorded(terminal)
-    client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+    auth.manager_login()
     html = client.get("/manager/").get_data(as_text=True)
     assert "data-sessions>1<" in html and 'data-chain="ok"' in html and "<svg" in html
     report = client.get("/manager/report").get_data(as_text=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.waiting import wait_until
+
 
 @pytest.fixture
-def signed_in(client, app):
+def signed_in(client, auth, app):
     app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
-    client.post("/manager/login", data={"name": "boss", "password": "correct horse battery"})
+    auth.manager_login()
     return client
 
 
@@ -21,9 +23,9 @@ def test_security_headers_on_every_page(client, path):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_session_cookie_is_httponly_and_samesite(client, app):
+def test_session_cookie_is_httponly_and_samesite(auth, app):
     app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
-    response = client.post("/staff/login", data={"code": "helper1", "pin": "2468"})
+    response = auth.staff_login()
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
@@ -43,10 +45,24 @@ def test_resident_endpoints_refuse_unknown_values(client, path, data):
     assert response.status_code == 400 and b"Traceback" not in response.data
 
 
-@pytest.mark.parametrize("pin", ["1" * 10_000, "12;4", "' OR 1=1", "１２３４", "12 4", "\x00\x00\x00\x00"])
-def test_malformed_pins_are_refused_with_a_message(client, demo, terminal, pin):
+@pytest.mark.parametrize("pin", ["1" * 10_000, "12;4", "' OR 1=1", "１２３４", "١٢٣٤", "12 4", "\x00\x00\x00\x00",
+                                 "123", "12345", ""])  # fmt: skip
+@pytest.mark.parametrize("language, message",
+                         [("ja", "数字を4けた入力してください。"), ("en", "Please enter 4 digits.")])  # fmt: skip
+def test_malformed_pins_are_refused_with_a_message(client, demo, terminal, pin, language, message):
+    demo.insert("hanako")
+    card = demo.reader.card
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    client.post("/language", data={"language": language})
+    page = client.post("/action", data={"action": "agree"}, follow_redirects=True).get_data(as_text=True)
+    assert 'data-step="pin"' in page and message not in page
     response = client.post("/pin", data={"pin": pin}, follow_redirects=True)
-    assert response.status_code == 200 and b"Traceback" not in response.data
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Traceback" not in page
+    assert message in page  # in the language the resident chose
+    assert 'data-step="pin"' in page and terminal.snapshot()["step"] == "pin"  # the resident can try again
+    # Nothing reached the card: no VERIFY carried a PIN, no try was spent.
+    assert card.pin_presentations("auth") == 0 and card.tries_left("auth") == 3
 
 
 def test_oversized_bodies_are_refused(client):
