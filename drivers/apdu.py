@@ -134,6 +134,11 @@ class ApduProtocol:
             raise ApduError(sw, data)
         return data
 
+    def reset(self) -> None:
+        """Reset the card: it comes back with no application selected and no PIN verified."""
+        self.selected_aid = self.selected_ef = None
+        self.connection.reset()
+
     def select_application(self, aid: bytes) -> None:
         # Forget first: after a failed or interrupted SELECT the card's state is unknown.
         self.selected_aid = self.selected_ef = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from drivers import tlv
 from drivers.apdu import SHORT_LE_MAX, SW, ApduProtocol, Ins, command, tries_from_sw
@@ -17,6 +19,7 @@ from drivers.errors import (
     ApduError,
     ApplicationNotAvailableError,
     CardDataError,
+    CardRemovedError,
     NoPinSetError,
     NotMyNumberCardError,
     PinLockedError,
@@ -222,6 +225,32 @@ class MyNumberCard:
         if self._kenhojo is None:
             self._kenhojo = KenhojoSession(self.protocol)
         return self._kenhojo
+
+    @contextmanager
+    def held_then_reset(self) -> Iterator[MyNumberCard]:
+        """The card for this connection alone, reset before any other client may reach it.
+
+        For the steps that verify a PIN: no other program on the kiosk can send a command
+        between the first VERIFY and the reset (a PC/SC transaction), and none finds a PIN
+        still verified afterwards, whichever way the steps end. The reset also drops the
+        selected application; the sessions select theirs again when next used."""
+        connection = self.protocol.connection
+        connection.begin_transaction()
+        try:
+            yield self
+        finally:
+            try:
+                self.reset()
+            finally:
+                connection.end_transaction()
+
+    def reset(self) -> None:
+        """Reset the card. A card already pulled out is reset by that: no error then, so
+        steps that finished before the pull (a signature made) still count."""
+        try:
+            self.protocol.reset()
+        except CardRemovedError:
+            pass
 
     def read_auth_certificate(self) -> bytes:
         return self.jpki.read_auth_certificate()

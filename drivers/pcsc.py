@@ -38,6 +38,9 @@ def _error(hresult: int, what: str) -> TransportError:
     return ReaderUnavailableError(message, hresult)
 
 
+PROTOCOLS = scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+
+
 class PcscConnection(SmartCardConnection):
     def __init__(self, hcard: int, protocol: int) -> None:
         self._hcard = hcard
@@ -53,24 +56,46 @@ class PcscConnection(SmartCardConnection):
             raise self._diagnose(None)
         return bytes(response[:-2]), (response[-2] << 8) | response[-1]
 
-    def _diagnose(self, hresult: int | None, settle: float = 3.0) -> TransportError:
+    def _diagnose(self, hresult: int | None, settle: float = 3.0, what: str = "transmit") -> TransportError:
         """A failed transmit is often a pulled card reported as a generic fault (vpcd says
         'Transaction failed' or answers nothing, and pcscd notices the removal a few hundred ms
         later, seconds on a loaded machine): watch the card's status before calling it a reader
         fault (status fails) or an unresponsive card (still present). ``None``: a short answer."""
         if hresult is not None and (hresult in _REMOVED or hresult in _UNRESPONSIVE):
-            return _error(hresult, "transmit")
+            return _error(hresult, what)
         deadline = time.monotonic() + settle
-        message = "transmit: " + ("short response" if hresult is None else scard.SCardGetErrorMessage(hresult))
+        message = f"{what}: " + ("short response" if hresult is None else scard.SCardGetErrorMessage(hresult))
         while True:
             status, _, state, _, _ = scard.SCardStatus(self._hcard)
             if status in _REMOVED or (status == scard.SCARD_S_SUCCESS and state & SCARD_ABSENT):
                 return CardRemovedError(message, status if status in _REMOVED else hresult)
             if status != scard.SCARD_S_SUCCESS:
-                return _error(status, "transmit")  # the reader or pcscd went away
+                return _error(status, what)  # the reader or pcscd went away
             if time.monotonic() > deadline:
                 return CardUnresponsiveError(message, hresult)  # still there, but does not answer
             time.sleep(0.1)
+
+    def reset(self) -> None:
+        # SCardReconnect keeps our handle (and our transaction, if we hold one); pcscd tells
+        # every other handle on the reader that the card was reset.
+        hresult, protocol = scard.SCardReconnect(
+            self._hcard, scard.SCARD_SHARE_SHARED, PROTOCOLS, scard.SCARD_RESET_CARD
+        )
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise self._diagnose(hresult, what="reset")  # a pulled card often fails as a generic fault first
+        self._protocol = protocol
+
+    def begin_transaction(self) -> None:
+        # pcsc-lite waits while another client holds one; other clients' connects and
+        # commands wait while we hold ours.
+        hresult = scard.SCardBeginTransaction(self._hcard)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise _error(hresult, "begin transaction")
+
+    def end_transaction(self) -> None:
+        hresult = scard.SCardEndTransaction(self._hcard, scard.SCARD_LEAVE_CARD)
+        if hresult != scard.SCARD_S_SUCCESS and hresult not in _REMOVED:  # a pulled card holds nothing
+            raise _error(hresult, "end transaction")
 
     def close(self) -> None:
         # Reset, so a verified PIN never outlives the resident's session on the card.
@@ -170,7 +195,7 @@ class PcscReader(CardReader):
         if reader is None:
             raise ReaderUnavailableError(f"no reader named {self.name!r}")
         hresult, hcard, protocol = scard.SCardConnect(
-            context, reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+            context, reader, scard.SCARD_SHARE_SHARED, PROTOCOLS
         )
         if hresult != scard.SCARD_S_SUCCESS:
             if hresult in _LOST_CONTEXT:

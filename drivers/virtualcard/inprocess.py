@@ -21,6 +21,9 @@ class InProcessConnection(SmartCardConnection):
             raise CardUnresponsiveError("the card did not answer")
         return response[:-2], (response[-2] << 8) | response[-1]
 
+    def reset(self) -> None:
+        self._reader._reset(self._generation)
+
 
 class VirtualReader(CardReader):
     """An in-process reader. ``after_apdu`` lets a test pull the card between two APDUs."""
@@ -77,6 +80,12 @@ class VirtualReader(CardReader):
             if self._card is None:
                 raise CardRemovedError("no card in the reader")
             return InProcessConnection(self, self._generation)
+
+    def _reset(self, generation: int) -> None:
+        with self._cond:
+            if generation != self._generation or self._card is None:
+                raise CardRemovedError("the card was removed")
+            self._card.reset()
 
     def _transmit(self, generation: int, apdu: bytes) -> bytes:
         with self._cond:

@@ -127,14 +127,17 @@ def prove(
 ) -> Proof:  # fmt: skip
     """The card steps alone (the card worker's part): verify the PIN only if the counter still
     says what the screen said, sign the nonce and, if configured, read the age band. The PIN is
-    wiped before this returns or raises."""
+    wiped before this returns or raises, and the card is reset: a verified PIN never outlives
+    these steps, whatever the visit does next (done, error, cancel, timeout, a helper's cancel),
+    and no other program on the kiosk reaches the card while they run."""
     try:
-        tries = card.session.tries_left()
-        if tries != tries_shown:
-            raise TriesChangedError(tries)
-        card.session.verify_pin(pin)
-        signature = card.session.sign(digest_info_sha256(nonce))
-        band = read_age_band(card, pin, today or dt.date.today()) if age_source == "card" else None
+        with card.session.held_then_reset() as session:
+            tries = session.tries_left()
+            if tries != tries_shown:
+                raise TriesChangedError(tries)
+            session.verify_pin(pin)
+            signature = session.sign(digest_info_sha256(nonce))
+            band = read_age_band(card, pin, today or dt.date.today()) if age_source == "card" else None
     finally:
         pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card is done with it
     return Proof(signature, band)
