@@ -10,32 +10,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from drivers.connection import CardError, SmartCardConnection
 from drivers.mynumber import JpkiSession, WrongPinError
 from drivers.reader import CardReader, ReaderStatus
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
+from kiosk.settings import Settings
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
 from kiosk.visit.flow import Flow, InvalidTransition, Reason, Step
 from kiosk.visit.registration import CardInHand, TriesChangedError, inspect_card, prove_and_register, reason_for
+from kiosk.visit.visit_log import log_finished
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TerminalSettings:
-    terminal_id: str
-    venue: str
-    consent_version: str
-    new_card_window_days: int
-    error_return_seconds: int
-    installation_key: bytes
-    card_reminder_seconds: int = 15
-    age_source: str = "card"
-    default_language: str = "ja"
 
 
 class Terminal:
@@ -46,12 +34,14 @@ class Terminal:
         reader: CardReader,
         gateway: RegistrationGateway,
         stats: StatsStore,
-        settings: TerminalSettings,
+        settings: Settings,
+        installation_key: bytes,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.gateway = gateway
         self.stats = stats
         self.settings = settings
+        self.installation_key = installation_key  # keys the holder pseudonym in statistics
         self.clock = clock
         self.flow = Flow(default_language=settings.default_language, language=settings.default_language)
         self.reader_status: ReaderStatus | None = None  # None until the worker's first look
@@ -99,9 +89,12 @@ class Terminal:
         """Apply one flow event, record finished sessions, wake pollers."""
         with self._lock:
             action(self.clock())
-            for summary in self.flow.take_finished():
+            finished = self.flow.take_finished()
+            for summary in finished:
                 self._record(summary)
             self._changed.notify_all()
+        for summary in finished:  # logging may block on a full journal pipe: not under the lock
+            log_finished(summary)
 
     def _record(self, summary) -> None:
         """Write a finished session; if the store cannot take it (full disk, read-only, the
@@ -147,7 +140,7 @@ class Terminal:
             return
         try:
             card = inspect_card(
-                JpkiSession(connection), self.settings.installation_key, self.settings.new_card_window_days
+                JpkiSession(connection), self.installation_key, self.settings.new_card_window_days
             )
         except CardError as exc:
             self._fail(reason_for(exc))

@@ -13,9 +13,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "kiosk.example.toml"
 
 def test_example_config_is_valid_and_documents_every_key():
     settings = config.load(EXAMPLE)
-    assert settings["reader"].startswith("SONY")
+    assert settings.reader.startswith("SONY")
     text = EXAMPLE.read_text()
-    for key in config.SCHEMA:
+    for key in config.KEYS:
         assert f"\n{key} = " in text, key
 
 

@@ -57,6 +57,7 @@ def test_staff_age_band_when_configured(instance):
 
     app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "t", "age_source": "staff"})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    app.extensions["kiosk.terminal"].start()
     try:
         app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
         client = app.test_client()
