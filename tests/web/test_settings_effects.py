@@ -50,3 +50,15 @@ def test_no_log_record_holds_the_pin_or_the_residents_name(client, demo, termina
     for record in caplog.records:
         text = record.getMessage() + " " + str(record.args) + " " + (record.exc_text or "")
         assert not any(s and s in text for s in secrets), record.getMessage()
+
+
+def test_making_the_app_starts_no_thread(instance):
+    # As in Flask's tutorial, the factory only configures; `kiosk serve` starts the card worker.
+    import threading
+
+    from kiosk import create_app
+
+    before = set(threading.enumerate())
+    app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "t"})
+    assert set(threading.enumerate()) == before
+    assert app.extensions["kiosk.terminal"].snapshot()["reader"] == "starting"  # nobody has looked yet
