@@ -121,6 +121,7 @@ def main() -> int:
         app = create_app({"demo": True, "instance_path": tmp, "secret_key": "bench", "error_return_seconds": 1})
         terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
         demo.reader.after_apdu = None
+        terminal.start()
         server = waitress.create_server(app, host="127.0.0.1", port=0, threads=32, connection_limit=200)
         stop = threading.Event()
         threading.Thread(target=lambda: [wasyncore.loop(timeout=0.1, map=server._map, count=1)

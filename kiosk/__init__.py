@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -21,41 +20,34 @@ babel = Babel()
 
 
 def create_app(settings: dict[str, Any] | None = None, config_path: str | None = None, reader=None) -> Flask:
-    """Build the kiosk app. ``settings`` override the config file (tests pass them here)."""
-    from kiosk.composition import build_terminal, instance_secret
+    """Build the kiosk app. ``settings`` override the config file (tests pass them here).
+
+    It only configures: the command that runs the app (or the test fixture) starts the card
+    worker with ``app.extensions["kiosk.terminal"].start()``.
+    """
+    from kiosk import composition
     from kiosk.i18n.languages import LANGUAGES, language
     from kiosk.i18n.locale import current_language, select_locale
-    from kiosk.staff.accounts import AccountStore
     from kiosk.web import demo, health, manager, resident, staff
     from kiosk.web.signin import s_
 
     values = kiosk_config.load(config_path, settings)
-    instance = Path(values["instance_path"])
-    try:
-        instance.mkdir(parents=True, exist_ok=True)
-        probe = instance / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise kiosk_config.ConfigError(
-            f"{config_path or 'config'}: key 'instance_path': {instance} is not a writable folder ({exc.strerror})"
-        ) from None
+    composition.instance_folder(values, config_path or "config")
     app = Flask(
         __name__,
-        instance_path=values["instance_path"],
+        instance_path=values.instance_path,
         template_folder=str(resources.TEMPLATES_DIR),
         static_folder=str(resources.STATIC_DIR),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
-        SECRET_KEY=values["secret_key"] or instance_secret(Path(app.instance_path), "secret.key").hex(),
+        SECRET_KEY=composition.secret_key(values),
         KIOSK=values,
-        BABEL_DEFAULT_LOCALE=language(values["default_language"]).locale,
+        BABEL_DEFAULT_LOCALE=language(values.default_language).locale,
         BABEL_TRANSLATION_DIRECTORIES=str(resources.TRANSLATIONS_DIR),
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # residents take their time; the token dies with the session
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=values["manager_session_minutes"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=values.manager_session_minutes),
         MAX_CONTENT_LENGTH=64 * 1024,  # no form here needs more; bigger bodies get 413
     )
     csrf.init_app(app)
@@ -66,19 +58,18 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     app.jinja_env.globals["s_"] = s_
     app.jinja_env.globals["current_language"] = lambda: language(current_language())
 
-    terminal, demo_cards = build_terminal(values, reader)
-    app.extensions["kiosk.terminal"] = terminal
-    app.extensions["kiosk.demo"] = demo_cards
-    app.extensions["kiosk.accounts"] = AccountStore(Path(app.instance_path) / "accounts.sqlite3")
+    parts = composition.build(values, reader)
+    app.extensions["kiosk.terminal"] = parts.terminal
+    app.extensions["kiosk.demo"] = parts.demo
+    app.extensions["kiosk.accounts"] = parts.accounts
     app.register_blueprint(resident.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(manager.bp)
-    if demo_cards is not None:
+    if parts.demo is not None:
         app.register_blueprint(demo.bp)
 
     from kiosk.cli import register_app_commands
 
     register_app_commands(app)
-    terminal.start()
     return app

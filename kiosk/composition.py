@@ -1,19 +1,23 @@
-"""Builds the terminal's parts from validated settings (reader, gateway, stores, keys)."""
+"""The composition root: every part of the kiosk (reader, registration service, statistics and
+account stores, terminal, demo cards) is built here from the validated Settings, for the app
+factory and for every CLI command alike."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from drivers.reader import CardReader
 from drivers.virtualcard.inprocess import VirtualReader
 from drivers.virtualcard.pki import VirtualPki
 from drivers.virtualcard.residents import Resident, load_residents
+from kiosk.gateway import RegistrationGateway
 from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
+from kiosk.settings import ConfigError, Settings
+from kiosk.staff.accounts import AccountStore
 from kiosk.statistics.store import StatsStore
-from kiosk.visit.terminal import Terminal, TerminalSettings
+from kiosk.visit.terminal import Terminal
 
 
 @dataclass
@@ -34,6 +38,30 @@ class DemoCards:
         self.current = None
 
 
+@dataclass
+class Parts:
+    """What the app factory hands to the views."""
+
+    terminal: Terminal
+    demo: DemoCards | None
+    accounts: AccountStore
+
+
+def instance_folder(settings: Settings, source: str = "config") -> Path:
+    """The instance folder, created and proven writable (else a one-line ConfigError)."""
+    instance = settings.instance
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+        probe = instance / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"{source}: key 'instance_path': {instance} is not a writable folder ({exc.strerror})"
+        ) from None
+    return instance
+
+
 def instance_secret(instance: Path, name: str, size: int = 32) -> bytes:
     """A per-installation random secret kept in the instance folder (created once, 0600)."""
     path = instance / name
@@ -45,57 +73,86 @@ def instance_secret(instance: Path, name: str, size: int = 32) -> bytes:
     return path.read_bytes()
 
 
-def build_gateway(settings: dict[str, Any], instance: Path, pki: VirtualPki):
+def secret_key(settings: Settings) -> str:
+    return settings.secret_key or instance_secret(settings.instance, "secret.key").hex()
+
+
+def virtual_pki(settings: Settings) -> VirtualPki:
+    """The virtual cards' test CA, kept in the instance folder."""
+    return VirtualPki(settings.instance / "virtualcard")
+
+
+def residents(settings: Settings) -> dict[str, Resident]:
+    return load_residents(settings.residents_file)
+
+
+def stats_store(settings: Settings) -> StatsStore:
+    return StatsStore(settings.stats_database_url or settings.instance / "stats.sqlite3")
+
+
+def account_store(settings: Settings) -> AccountStore:
+    settings.instance.mkdir(parents=True, exist_ok=True)
+    return AccountStore(settings.instance / "accounts.sqlite3")
+
+
+def simulated_gateway(settings: Settings, db_name: str = "gateway.sqlite3") -> SimulatedGateway:
+    """The local registration service (demo, training, `kiosk gateway serve`)."""
+    settings.instance.mkdir(parents=True, exist_ok=True)
+    ca_paths = list(settings.ca_certs) or [str(virtual_pki(settings).ca_path)]
+    return SimulatedGateway(
+        settings.instance / db_name, load_ca_certificates(ca_paths),
+        crl_path=settings.gateway_crl_file or None, nonce_lifetime=settings.gateway_nonce_seconds,
+    )  # fmt: skip
+
+
+def registration_service(settings: Settings) -> RegistrationGateway:
     """The registration service over HTTP when ``gateway_url`` is set, else the simulated one
     in this process (demo and training)."""
-    if settings["gateway_url"]:
-        from kiosk.gateway.client import HttpGateway, HttpGatewaySettings
+    if not settings.gateway_url:
+        return simulated_gateway(settings)
+    from kiosk.gateway.client import HttpGateway, HttpGatewaySettings
 
-        return HttpGateway(
-            HttpGatewaySettings(
-                url=settings["gateway_url"],
-                connect_timeout=settings["gateway_connect_timeout"],
-                read_timeout=settings["gateway_read_timeout"],
-                attempts=settings["gateway_attempts"],
-                ca_bundle=settings["gateway_ca_bundle"],
-                client_cert=settings["gateway_client_cert"],
-                client_key=settings["gateway_client_key"],
-            )
+    return HttpGateway(
+        HttpGatewaySettings(
+            url=settings.gateway_url,
+            connect_timeout=settings.gateway_connect_timeout,
+            read_timeout=settings.gateway_read_timeout,
+            attempts=settings.gateway_attempts,
+            ca_bundle=settings.gateway_ca_bundle,
+            client_cert=settings.gateway_client_cert,
+            client_key=settings.gateway_client_key,
         )
-    ca_paths = settings["ca_certs"] or [str(pki.ca_path)]
-    return SimulatedGateway(
-        instance / "gateway.sqlite3", load_ca_certificates(ca_paths), crl_path=settings["gateway_crl_file"] or None
     )
 
 
-def build_terminal(settings: dict[str, Any], reader: CardReader | None = None) -> tuple[Terminal, DemoCards | None]:
-    instance = Path(settings["instance_path"])
+def card_reader(settings: Settings) -> tuple[CardReader, DemoCards | None]:
+    """The in-process virtual reader with the demo residents, or the PC/SC reader named."""
+    if settings.demo:
+        reader = VirtualReader()
+        return reader, DemoCards(reader, residents(settings), virtual_pki(settings))
+    from drivers.pcsc import PcscReader  # pyscard only where a real reader is used
+
+    return PcscReader(settings.reader), None
+
+
+def build_terminal(settings: Settings, reader: CardReader | None = None) -> tuple[Terminal, DemoCards | None]:
+    """The terminal, not started: the command that runs the app starts its card worker."""
+    instance = settings.instance
     instance.mkdir(parents=True, exist_ok=True)
-    pki = VirtualPki(instance / "virtualcard")
-    gateway = build_gateway(settings, instance, pki)
     demo = None
     if reader is None:
-        if settings["demo"]:
-            reader = VirtualReader()
-            demo = DemoCards(reader, load_residents(settings["residents_file"]), pki)
-        else:
-            from drivers.pcsc import PcscReader  # pyscard only where a real reader is used
-
-            reader = PcscReader(settings["reader"])
+        reader, demo = card_reader(settings)
     terminal = Terminal(
         reader=reader,
-        gateway=gateway,
-        stats=StatsStore(settings["stats_database_url"] or instance / "stats.sqlite3"),
-        settings=TerminalSettings(
-            terminal_id=settings["terminal_id"],
-            venue=settings["venue"],
-            consent_version=settings["consent_version"],
-            new_card_window_days=settings["new_card_window_days"],
-            error_return_seconds=settings["error_return_seconds"],
-            card_reminder_seconds=settings["card_reminder_seconds"],
-            age_source=settings["age_source"],
-            default_language=settings["default_language"],
-            installation_key=instance_secret(instance, "installation.key"),
-        ),
+        gateway=registration_service(settings),
+        stats=stats_store(settings),
+        settings=settings,
+        installation_key=instance_secret(instance, "installation.key"),
     )
     return terminal, demo
+
+
+def build(settings: Settings, reader: CardReader | None = None) -> Parts:
+    """Every part the kiosk app needs."""
+    terminal, demo = build_terminal(settings, reader)
+    return Parts(terminal=terminal, demo=demo, accounts=account_store(settings))

@@ -1,8 +1,14 @@
-"""The kiosk's one TOML config file, validated at start with errors that name the key."""
+"""The kiosk's settings: one typed, frozen object read from one TOML file and validated once at
+start, with errors in one line that name the key. Every default is written here and only here."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import re
 import tomllib
+import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,79 +19,139 @@ class ConfigError(ValueError):
     """A config problem, in one line that names the key."""
 
 
-# key: (type, default, what it is). The example config documents the same keys.
-SCHEMA: dict[str, tuple[type, Any]] = {
-    "reader": (str, ""),
-    "instance_path": (str, str(resources.default_instance_path())),
-    "ca_certs": (list, []),
-    "terminal_id": (str, "kiosk-01"),
-    "venue": (str, "demo"),
-    "consent_version": (str, "2026-11"),
-    "new_card_window_days": (int, 90),
-    "error_return_seconds": (int, 20),
-    "card_reminder_seconds": (int, 15),
-    "idle_timeout_seconds": (int, 180),
-    "timezone": (str, "Asia/Tokyo"),
-    "stats_database_url": (str, ""),
-    "gateway_url": (str, ""),
-    "gateway_ca_bundle": (str, ""),
-    "gateway_client_cert": (str, ""),
-    "gateway_client_key": (str, ""),
-    "gateway_connect_timeout": (int, 5),
-    "gateway_read_timeout": (int, 15),
-    "gateway_attempts": (int, 3),
-    "gateway_crl_file": (str, ""),
-    "gateway_nonce_seconds": (int, 120),
-    "shift_close_time": (str, "19:00"),
-    "manager_session_minutes": (int, 30),
-    "idle_warning_seconds": (int, 30),
-    "age_source": (str, "card"),
-    "demo": (bool, False),
-    "residents_file": (str, str(resources.RESIDENTS_FILE)),
-    "secret_key": (str, ""),
-    "default_language": (str, "ja"),
-    "helpline_name": (str, "マイナンバー総合フリーダイヤル"),
-    "helpline_phone": (str, "0120-95-0178"),
-    "counter_name": (str, "市民課 住民窓口"),
-    "counter_hours": (str, "平日 8:30〜17:15"),
-}
+@dataclass(frozen=True)
+class Settings:
+    """Every key of config/kiosk.example.toml (which documents each one for the installer)."""
+
+    reader: str = ""
+    """The PC/SC reader's name; required unless demo."""
+    instance_path: str = str(resources.default_instance_path())
+    """Folder for the databases and per-installation keys."""
+    ca_certs: tuple[str, ...] = ()
+    """CA certificates the simulated registration service trusts (empty: the virtual-card CA)."""
+    terminal_id: str = "kiosk-01"
+    """This terminal's id, in statistics and shifts."""
+    venue: str = "demo"
+    """Where the terminal stands, in statistics and shifts."""
+    consent_version: str = "2026-11"
+    """The consent text's version the resident agrees to."""
+    new_card_window_days: int = 90
+    """A card issued within this many days counts as new."""
+    error_return_seconds: int = 20
+    """A problem screen returns to the start after this long."""
+    card_reminder_seconds: int = 15
+    """Remind the resident to take the card after this long."""
+    idle_timeout_seconds: int = 180
+    """An unattended screen goes back to the start after this long."""
+    idle_warning_seconds: int = 30
+    """How long the 'are you still there?' warning shows first."""
+    timezone: str = "Asia/Tokyo"
+    """Local time zone for days, months and shifts."""
+    stats_database_url: str = ""
+    """SQLAlchemy URL of the statistics (empty: SQLite in the instance folder)."""
+    gateway_url: str = ""
+    """The registration service's URL (empty: the simulator in this process)."""
+    gateway_ca_bundle: str = ""
+    """CA bundle that verifies the registration service."""
+    gateway_client_cert: str = ""
+    """Client certificate for mutual TLS."""
+    gateway_client_key: str = ""
+    """The client certificate's key."""
+    gateway_connect_timeout: int = 5
+    """Seconds to connect to the registration service."""
+    gateway_read_timeout: int = 15
+    """Seconds to wait for its answer."""
+    gateway_attempts: int = 3
+    """Tries per request on connection errors, timeouts and 5xx."""
+    gateway_crl_file: str = ""
+    """CRL the simulated service checks (reloaded when it changes)."""
+    gateway_nonce_seconds: int = 120
+    """Lifetime of a simulated service's nonce."""
+    shift_close_time: str = "19:00"
+    """Shifts nobody signed out of end at this local time."""
+    manager_session_minutes: int = 30
+    """A manager's sign-in lasts this long."""
+    age_source: str = "card"
+    """Where the age band comes from: card, staff or none."""
+    demo: bool = False
+    """Virtual cards instead of a reader."""
+    residents_file: str = str(resources.RESIDENTS_FILE)
+    """The demo residents (virtual cards)."""
+    secret_key: str = ""
+    """Flask's secret key (empty: a random one kept in the instance folder)."""
+    default_language: str = "ja"
+    """The language a visit starts in."""
+    helpline_name: str = "マイナンバー総合フリーダイヤル"
+    """Helpline shown on problem screens."""
+    helpline_phone: str = "0120-95-0178"
+    """Its phone number."""
+    counter_name: str = "市民課 住民窓口"
+    """The counter residents are sent to."""
+    counter_hours: str = "平日 8:30〜17:15"
+    """Its opening hours."""
+    log_level: str = "INFO"
+    """Logging level on stderr: DEBUG, INFO, WARNING or ERROR."""
+
+    @property
+    def instance(self) -> Path:
+        return Path(self.instance_path)
 
 
-def validate(values: dict[str, Any], source: str = "config") -> dict[str, Any]:
-    """Merge ``values`` over the defaults; raise ConfigError naming any bad key."""
-    settings = {key: default for key, (_, default) in SCHEMA.items()}
+_TYPES = typing.get_type_hints(Settings)
+KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))
+# Keys holding file names: relative to the config file's folder when read from one.
+_PATH_KEYS = ("instance_path", "residents_file", "gateway_ca_bundle", "gateway_client_cert", "gateway_client_key",
+              "gateway_crl_file")  # fmt: skip
+
+
+def _toml_type(key: str) -> type:
+    hint = _TYPES[key]
+    return list if typing.get_origin(hint) is tuple else hint
+
+
+def validate(values: dict[str, Any], source: str = "config") -> Settings:
+    """Settings from ``values`` over the defaults; raise ConfigError naming any bad key."""
     for key, value in values.items():
-        if key not in SCHEMA:
+        if key not in _TYPES:
             raise ConfigError(f"{source}: unknown key '{key}'")
-        expected, _ = SCHEMA[key]
+        expected = _toml_type(key)
+        if isinstance(value, tuple) and expected is list:
+            value = list(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{source}: key '{key}' must be a {expected.__name__}")
-        settings[key] = value
-    if not all(isinstance(p, str) for p in settings["ca_certs"]):
-        raise ConfigError(f"{source}: key 'ca_certs' must be a list of file paths")
-    from kiosk.i18n.languages import LANGUAGES
-
-    if settings["default_language"] not in LANGUAGES:
-        raise ConfigError(f"{source}: key 'default_language' must be one of {', '.join(LANGUAGES)}")
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(settings["timezone"])
-    except (ValueError, KeyError, OSError):
-        raise ConfigError(f"{source}: key 'timezone' is not a known time zone") from None
-    import re
-
-    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", settings["shift_close_time"]):
-        raise ConfigError(f"{source}: key 'shift_close_time' must look like \"19:00\"")
-    if settings["age_source"] not in ("card", "staff", "none"):
-        raise ConfigError(f"{source}: key 'age_source' must be \"card\", \"staff\" or \"none\"")
-    if not settings["demo"] and not settings["reader"]:
-        raise ConfigError(f"{source}: key 'reader' is required (the PC/SC reader name)")
+    values = dict(values)
+    if "ca_certs" in values:
+        if not all(isinstance(p, str) for p in values["ca_certs"]):
+            raise ConfigError(f"{source}: key 'ca_certs' must be a list of file paths")
+        values["ca_certs"] = tuple(values["ca_certs"])
+    settings = Settings(**values)
+    _check(settings, source)
     return settings
 
 
-def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Read and validate a TOML config file (``None``: defaults only)."""
+def _check(settings: Settings, source: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from kiosk.i18n.languages import LANGUAGES
+
+    if settings.default_language not in LANGUAGES:
+        raise ConfigError(f"{source}: key 'default_language' must be one of {', '.join(LANGUAGES)}")
+    try:
+        ZoneInfo(settings.timezone)
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(f"{source}: key 'timezone' is not a known time zone") from None
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", settings.shift_close_time):
+        raise ConfigError(f"{source}: key 'shift_close_time' must look like \"19:00\"")
+    if settings.age_source not in ("card", "staff", "none"):
+        raise ConfigError(f"{source}: key 'age_source' must be \"card\", \"staff\" or \"none\"")
+    if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
+        raise ConfigError(f"{source}: key 'log_level' must be DEBUG, INFO, WARNING or ERROR")
+    if not settings.demo and not settings.reader:
+        raise ConfigError(f"{source}: key 'reader' is required (the PC/SC reader name)")
+
+
+def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read and validate a TOML config file (``None``: defaults only), then ``overrides``."""
     values: dict[str, Any] = {}
     source = "config"
     if path is not None:
@@ -98,8 +164,7 @@ def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> di
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: not valid TOML ({exc})") from None
         base = Path(path).resolve().parent
-        for key in ("instance_path", "residents_file", "gateway_ca_bundle", "gateway_client_cert",
-                    "gateway_client_key", "gateway_crl_file"):
+        for key in _PATH_KEYS:
             if key in values and isinstance(values[key], str) and values[key]:
                 values[key] = str((base / values[key]).resolve())
         if isinstance(values.get("ca_certs"), list):

@@ -86,6 +86,7 @@ def make_app(instance):
                     "card_reminder_seconds": 3, **overrides}  # fmt: skip
         app = create_app(settings)
         app.config["TESTING"] = True
+        app.extensions["kiosk.terminal"].start()  # as `kiosk serve` does: the factory only configures
         apps.append(app)
         return app
 

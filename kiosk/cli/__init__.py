@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from kiosk import composition
 from kiosk import settings as kiosk_config
+from kiosk.logging_setup import configure_logging
 
 DEFAULT_VPCD = "127.0.0.1:35963"
 
@@ -23,6 +25,7 @@ def _serve(app, host: str, port: int) -> None:
     import waitress
 
     terminal = app.extensions["kiosk.terminal"]
+    terminal.start()  # the app factory only configures; running the card worker is ours
     click.echo(f"Madoguchi Kiosk: http://{host}:{port}/")
     if app.extensions.get("kiosk.demo") is not None:
         click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
@@ -52,6 +55,7 @@ def demo(port: int, host: str, config_path: str | None) -> None:
         app = create_app({"demo": True}, config_path)
     except kiosk_config.ConfigError as exc:
         _fail(str(exc))
+    configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
 
 
@@ -67,6 +71,7 @@ def serve(config_path: str, host: str, port: int) -> None:
         app = create_app(None, config_path)
     except kiosk_config.ConfigError as exc:
         _fail(str(exc))
+    configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
 
 
@@ -81,22 +86,19 @@ def card() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config naming instance_path.")
 def emulate(resident: str, vpcd: str, config_path: str | None) -> None:
     """Put a resident's virtual card into pcscd's vpcd reader until interrupted."""
-    from drivers.virtualcard.pki import VirtualPki
-    from drivers.virtualcard.residents import load_residents
     from drivers.virtualcard.vpcd import VpcdBridge
 
     try:
         settings = kiosk_config.load(config_path, {"demo": True})
     except kiosk_config.ConfigError as exc:
         _fail(str(exc))
-    residents = load_residents(settings["residents_file"])
+    residents = composition.residents(settings)
     if resident not in residents:
         _fail(f"no resident '{resident}' (known: {', '.join(residents)})")
     host, _, port = vpcd.rpartition(":")
     if not host or not port.isdigit():
         _fail("--vpcd takes HOST:PORT")
-    pki = VirtualPki(Path(settings["instance_path"]) / "virtualcard")
-    bridge = VpcdBridge(residents[resident].make_card(pki), host, int(port))
+    bridge = VpcdBridge(residents[resident].make_card(composition.virtual_pki(settings)), host, int(port))
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -121,26 +123,20 @@ def stats() -> None:
     """Statistics for the subsidy report."""
 
 
-def _settings(config_path: str | None):
+def _settings(config_path: str | None) -> kiosk_config.Settings:
     try:
         return kiosk_config.load(config_path, None if config_path else {"demo": True})
     except kiosk_config.ConfigError as exc:
         _fail(str(exc))
+        raise  # unreachable: _fail exits
 
 
 def _stats_store(config_path: str | None):
-    from kiosk.statistics.store import StatsStore
-
-    settings = _settings(config_path)
-    return StatsStore(settings["stats_database_url"] or Path(settings["instance_path"]) / "stats.sqlite3")
+    return composition.stats_store(_settings(config_path))
 
 
 def _accounts(config_path: str | None):
-    from kiosk.staff.accounts import AccountStore
-
-    instance = Path(_settings(config_path)["instance_path"])
-    instance.mkdir(parents=True, exist_ok=True)
-    return AccountStore(instance / "accounts.sqlite3")
+    return composition.account_store(_settings(config_path))
 
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False))
@@ -195,10 +191,11 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     except ValueError:
         _fail(f"--month {month!r}: use YYYY-MM")
     settings = _settings(config_path)
-    tz = ZoneInfo(settings["timezone"])
-    _accounts(config_path).close_forgotten_shifts(dt.time.fromisoformat(settings["shift_close_time"]), tz)
-    events = _stats_store(config_path).events(ended=month_bounds(month, tz))
-    figures = monthly_report(events, _accounts(config_path).shifts(), month, tz, dt.datetime.now(dt.UTC))
+    tz = ZoneInfo(settings.timezone)
+    accounts = composition.account_store(settings)
+    accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
+    events = composition.stats_store(settings).events(ended=month_bounds(month, tz))
+    figures = monthly_report(events, accounts.shifts(), month, tz, dt.datetime.now(dt.UTC))
     rows = summary_rows(figures)
     if out:
         with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
@@ -304,14 +301,11 @@ def gateway() -> None:
 def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | None, client_ca: str | None,
                   config_path: str | None) -> None:
     """Run the simulated registration service (docs/gateway-api.md) until interrupted."""
-    from drivers.virtualcard.pki import VirtualPki
     from kiosk.gateway.service import create_gateway_app
 
     settings = _settings(config_path)
-    instance = Path(settings["instance_path"])
-    ca_certs = settings["ca_certs"] or [str(VirtualPki(instance / "virtualcard").ca_path)]
-    app = create_gateway_app(instance, ca_certs, settings["gateway_crl_file"] or None,
-                             settings["gateway_nonce_seconds"])
+    configure_logging(settings.log_level)
+    app = create_gateway_app(composition.simulated_gateway(settings, "gateway-service.sqlite3"))
     if tls_cert:
         from kiosk.gateway.service import TlsFiles, serve_https
 

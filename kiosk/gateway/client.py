@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kiosk.gateway import Challenge, GatewayUnavailableError, RegistrationResult, RegistrationStatus
+from kiosk.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,9 @@ class _Retryable(Exception):
 @dataclass(frozen=True)
 class HttpGatewaySettings:
     url: str
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    attempts: int = 3
+    connect_timeout: float = Settings.gateway_connect_timeout
+    read_timeout: float = Settings.gateway_read_timeout
+    attempts: int = Settings.gateway_attempts
     backoff: float = 0.5
     ca_bundle: str = ""
     client_cert: str = ""

@@ -13,14 +13,13 @@ import datetime as dt
 import logging
 import ssl
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from gunicorn.app.base import BaseApplication
 from werkzeug.exceptions import HTTPException
 
-from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
+from kiosk.gateway.simulator import SimulatedGateway
 
 log = logging.getLogger(__name__)
 bp = Blueprint("gateway_api", __name__, url_prefix="/v1")
@@ -84,16 +83,11 @@ def _json_error(status: int, code: str, message: str):
     return jsonify(error={"code": code, "message": message}), status
 
 
-def create_gateway_app(
-    instance_path: str | Path, ca_certs: list[str], crl_file: str | None = None, nonce_lifetime: float = 120
-) -> Flask:
+def create_gateway_app(gateway: SimulatedGateway) -> Flask:
+    """Serve ``gateway`` (built by kiosk.composition from the settings) over HTTP."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
-    app.extensions["gateway.simulated"] = SimulatedGateway(
-        Path(instance_path) / "gateway-service.sqlite3", load_ca_certificates(ca_certs),
-        crl_path=crl_file, nonce_lifetime=nonce_lifetime,
-    )  # fmt: skip
+    app.extensions["gateway.simulated"] = gateway
     app.register_blueprint(bp)
 
     @app.errorhandler(ApiError)

@@ -15,9 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kiosk.gateway import Challenge, RegistrationResult, RegistrationStatus
+from kiosk.settings import Settings
 from kiosk.sqlite_db import transaction
-
-NONCE_LIFETIME_SECONDS = 120
 
 
 def load_ca_certificates(paths: list[str]) -> list[x509.Certificate]:
@@ -36,7 +35,7 @@ class SimulatedGateway:
         ca_certs: list[x509.Certificate],
         clock=time.time,
         crl_path: str | Path | None = None,
-        nonce_lifetime: float = NONCE_LIFETIME_SECONDS,
+        nonce_lifetime: float = Settings.gateway_nonce_seconds,
     ) -> None:
         if not ca_certs:
             raise ValueError("the simulated gateway needs at least one CA certificate")

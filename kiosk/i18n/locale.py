@@ -15,7 +15,7 @@ def current_language() -> str:
     terminal = current_app.extensions.get("kiosk.terminal")
     if terminal is not None and request and request.blueprint == "resident":
         return terminal.flow.language
-    return current_app.config["KIOSK"]["default_language"]
+    return current_app.config["KIOSK"].default_language
 
 
 def select_locale() -> str:

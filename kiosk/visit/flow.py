@@ -14,6 +14,8 @@ import dataclasses
 import enum
 from dataclasses import dataclass, field
 
+from kiosk.settings import Settings
+
 
 class Step(enum.StrEnum):
     IDLE = "idle"
@@ -77,7 +79,7 @@ class SessionSummary:
     tries_left_at_start: int | None = None
     new_card: bool | None = None
     holder_key: str = ""
-    language: str = "ja"
+    language: str = Settings.default_language
     assisted: bool = False
     age_band: str | None = None
     options: frozenset[str] = frozenset()  # display and voice options the resident used
@@ -100,8 +102,8 @@ class Flow:
     last_try_allowed: bool = False  # a helper allowed the resident's last PIN try
     version: int = 0
     entered_at: float = 0.0
-    default_language: str = "ja"
-    language: str = "ja"
+    default_language: str = Settings.default_language
+    language: str = Settings.default_language
     options: set[str] = field(default_factory=set)  # display options on for this resident
     used_options: set[str] = field(default_factory=set)  # ever on during this session
     helper_called: bool = False
@@ -377,7 +379,9 @@ class Flow:
             session.age_band = age_band or session.age_band
         self._finished.append(session)
 
-    def tick(self, now: float, error_return_seconds: float, reminder_seconds: float = 15) -> None:
+    def tick(
+        self, now: float, error_return_seconds: float, reminder_seconds: float = Settings.card_reminder_seconds
+    ) -> None:
         """Leave an error screen whose card is gone after a while, for the next resident;
         remind louder when a card stays on the reader after the end."""
         if self.step == Step.ERROR and self.reason == Reason.READER_UNAVAILABLE:

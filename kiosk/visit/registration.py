@@ -21,6 +21,7 @@ from drivers.mynumber import (
     digest_info_sha256,
 )
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationResult, RegistrationStatus
+from kiosk.settings import Settings
 from kiosk.visit.flow import CardFacts, Reason
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def prove_and_register(
     gateway: RegistrationGateway,
     consent_version: str,
     terminal_id: str,
-    age_source: str = "card",
+    age_source: str = Settings.age_source,
     today: dt.date | None = None,
     on_card: CardSteps = _right_here,
 ) -> Registered:

@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from drivers.errors import CardError, CardRemovedError
@@ -20,6 +19,7 @@ from drivers.mynumber import MyNumberCard, WrongPinError
 from drivers.reader import CardReader, ReaderStatus
 from drivers.transport import SmartCardConnection
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
+from kiosk.settings import Settings
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
@@ -34,21 +34,9 @@ from kiosk.visit.registration import (
     prove_and_register,
     reason_for,
 )
+from kiosk.visit.visit_log import log_finished
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TerminalSettings:
-    terminal_id: str
-    venue: str
-    consent_version: str
-    new_card_window_days: int
-    error_return_seconds: int
-    installation_key: bytes
-    card_reminder_seconds: int = 15
-    age_source: str = "card"
-    default_language: str = "ja"
 
 
 class Terminal:
@@ -57,7 +45,8 @@ class Terminal:
         reader: CardReader,
         gateway: RegistrationGateway,
         stats: StatsStore,
-        settings: TerminalSettings,
+        settings: Settings,
+        installation_key: bytes,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -66,6 +55,7 @@ class Terminal:
         self.gateway = gateway
         self.stats = stats
         self.settings = settings
+        self.installation_key = installation_key  # keys the holder pseudonym in statistics
         self.clock = clock
         self.monotonic = monotonic
         self.flow = Flow(default_language=settings.default_language, language=settings.default_language)
@@ -118,9 +108,12 @@ class Terminal:
         with self._lock:
             now = self.monotonic()
             action(now)
-            for summary in self.flow.take_finished():
+            finished = self.flow.take_finished()
+            for summary in finished:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
             self._changed.notify_all()
+        for summary in finished:  # logging may block on a full journal pipe: not under the lock
+            log_finished(summary)
 
     @property
     def pending_events(self) -> int:
@@ -144,7 +137,7 @@ class Terminal:
             return
         try:
             card = inspect_card(
-                MyNumberCard(connection), self.settings.installation_key, self.settings.new_card_window_days
+                MyNumberCard(connection), self.installation_key, self.settings.new_card_window_days
             )
         except CardError as exc:
             self._fail(reason_for(exc))

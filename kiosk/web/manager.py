@@ -26,7 +26,7 @@ class ManagerLoginForm(FlaskForm):
 
 
 def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["KIOSK"]["timezone"])
+    return ZoneInfo(current_app.config["KIOSK"].timezone)
 
 
 def _month() -> str:

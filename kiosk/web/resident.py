@@ -40,8 +40,8 @@ def screen():
         voice_key=key,
         voice_src=url_for("static", filename=src) if src else None,
         display_options=options,
-        idle_timeout=settings["idle_timeout_seconds"],
-        idle_warning=settings["idle_warning_seconds"],
+        idle_timeout=settings.idle_timeout_seconds,
+        idle_warning=settings.idle_warning_seconds,
     )
 
 

@@ -25,8 +25,8 @@ def close_forgotten_shifts() -> None:
     from zoneinfo import ZoneInfo
 
     settings = current_app.config["KIOSK"]
-    close_at = dt.time.fromisoformat(settings["shift_close_time"])
-    accounts().close_forgotten_shifts(close_at, ZoneInfo(settings["timezone"]))
+    close_at = dt.time.fromisoformat(settings.shift_close_time)
+    accounts().close_forgotten_shifts(close_at, ZoneInfo(settings.timezone))
 
 
 def staff_required(view):

@@ -43,7 +43,7 @@ def login():
             session.clear()
             session["staff"] = code
             settings = current_app.config["KIOSK"]
-            accounts().start_shift(code, settings["venue"], settings["terminal_id"])
+            accounts().start_shift(code, settings.venue, settings.terminal_id)
             return redirect(url_for(".panel"))
         flash(s_("The staff code or PIN is not right."), "error")
     return render_template("staff/login.html", form=form)
@@ -64,7 +64,7 @@ def panel():
     state = panel_state(current_terminal().snapshot())
     return render_template(
         "staff/panel.html", state=state, note_form=NoteForm(), age_form=AgeBandForm(), health=health_report(),
-        age_from_staff=current_app.config["KIOSK"]["age_source"] == "staff",
+        age_from_staff=current_app.config["KIOSK"].age_source == "staff",
     )  # fmt: skip
 
 

@@ -80,6 +80,7 @@ def kiosk_on_small_disk(instance, small_disk):
     terminal = app.extensions["kiosk.terminal"]
     terminal.recorder.retry_seconds = 0.2
     small_disk.attach(terminal.stats)
+    terminal.start()
     yield app
     terminal.stop()
 

@@ -273,6 +273,7 @@ def test_kiosk_shows_the_service_is_not_answering_and_records_it(instance, pki_d
     app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "t",
                       "gateway_url": server.url, "gateway_attempts": 2})  # fmt: skip
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    app.extensions["kiosk.terminal"].start()
     try:
         terminal, demo, web = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"], app.test_client()
         demo.insert("hanako")

@@ -90,6 +90,7 @@ def test_several_terminals_can_share_one_postgresql_store(pki_dir, postgres, tmp
             app = create_app({"demo": True, "instance_path": str(tmp_path / f"k{n}"), "secret_key": "t",
                               "terminal_id": f"kiosk-0{n}", "stats_database_url": url})  # fmt: skip
             app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+            app.extensions["kiosk.terminal"].start()
             apps.append(app)
             terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
             run_happy_path(app.test_client(), demo, terminal)

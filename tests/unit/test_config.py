@@ -11,9 +11,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "kiosk.example.toml"
 
 def test_example_config_is_valid_and_documents_every_key():
     settings = config.load(EXAMPLE)
-    assert settings["reader"].startswith("SONY")
+    assert settings.reader.startswith("SONY")
     text = EXAMPLE.read_text()
-    for key in config.SCHEMA:
+    for key in config.KEYS:
         assert f"\n{key} = " in text, key
 
 
@@ -25,6 +25,7 @@ def test_example_config_is_valid_and_documents_every_key():
         ('terminal_id = "t"\n', "key 'reader' is required"),
         ('reader = "x"\nca_certs = [1]\n', "key 'ca_certs'"),
         ("reader = \n", "not valid TOML"),
+        ('reader = "x"\nlog_level = "LOUD"\n', "key 'log_level' must be DEBUG, INFO, WARNING or ERROR"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, toml, message):
@@ -49,3 +50,39 @@ def test_an_unwritable_instance_folder_is_one_line_naming_the_key(tmp_path, cli)
     assert done.exit_code != 0
     (line,) = done.stderr.strip().splitlines()
     assert "instance_path" in line and "not a writable folder" in line
+
+
+def test_settings_are_typed_attributes_with_overrides_over_the_file(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('reader = "x"\nerror_return_seconds = 7\nca_certs = ["ca.pem"]\n')
+    settings = config.load(path, {"venue": "本庁舎"})
+    assert (settings.error_return_seconds, settings.venue) == (7, "本庁舎")
+    assert settings.card_reminder_seconds == config.Settings().card_reminder_seconds
+    assert settings.ca_certs == (str(tmp_path / "ca.pem"),)  # relative to the config file
+    with pytest.raises(AttributeError):
+        settings.venue = "elsewhere"  # type: ignore[misc]  # read once at start, never changed
+
+
+def test_log_lines_are_one_line_with_level_and_logger(monkeypatch):
+    import io
+    import logging
+
+    from kiosk.logging_setup import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    monkeypatch.delenv("JOURNAL_STREAM", raising=False)
+    out = io.StringIO()
+    try:
+        configure_logging("INFO", out)
+        logging.getLogger("kiosk.visit").info("visit finished outcome=%s", "registered")
+        logging.getLogger("kiosk.visit").debug("not at INFO")
+        monkeypatch.setenv("JOURNAL_STREAM", "8:1234")
+        configure_logging("WARNING", out)
+        logging.getLogger("kiosk.gateway").warning("two\nlines")
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    assert out.getvalue().splitlines() == [
+        "INFO kiosk.visit: visit finished outcome=registered",
+        "<4>WARNING kiosk.gateway: two | lines",
+    ]

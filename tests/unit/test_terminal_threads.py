@@ -10,8 +10,9 @@ import pytest
 
 from drivers.virtualcard.inprocess import VirtualReader
 from kiosk.gateway.simulator import SimulatedGateway
+from kiosk.settings import Settings, load
 from kiosk.statistics.store import StatsStore
-from kiosk.visit.terminal import Terminal, TerminalSettings
+from kiosk.visit.terminal import Terminal
 from tests.support.waiting import wait_until
 
 
@@ -50,9 +51,9 @@ class WallClock:
         return time.time() + self.offset
 
 
-def settings(error_return_seconds: int = 60) -> TerminalSettings:
-    return TerminalSettings(terminal_id="t1", venue="v", consent_version="c1", new_card_window_days=90,
-                            error_return_seconds=error_return_seconds, installation_key=b"k" * 32)  # fmt: skip
+def settings(error_return_seconds: int = 60) -> Settings:
+    return load(None, {"demo": True, "terminal_id": "t1", "venue": "v", "consent_version": "c1",
+                       "error_return_seconds": error_return_seconds})  # fmt: skip
 
 
 @pytest.fixture
@@ -63,7 +64,8 @@ def kiosk(tmp_path, pki):
     def make(gateway=None, **kwargs) -> tuple[Terminal, VirtualReader]:
         reader = VirtualReader()
         gateway = gateway or SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
-        terminal = Terminal(reader, gateway, StatsStore(tmp_path / "stats.sqlite3"), **kwargs)
+        stats = StatsStore(tmp_path / "stats.sqlite3")
+        terminal = Terminal(reader, gateway, stats, installation_key=b"k" * 32, **kwargs)
         terminal.start()
         made.append(terminal)
         return terminal, reader

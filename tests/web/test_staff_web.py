@@ -59,6 +59,7 @@ def test_staff_age_band_when_configured(instance):
 
     app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "t", "age_source": "staff"})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    app.extensions["kiosk.terminal"].start()
     try:
         app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
         client = app.test_client()
@@ -108,7 +109,7 @@ def test_manager_area_exports_and_lock_out(make_app):
     demo.remove()
     wait_until(lambda: terminal.snapshot()["step"] == "idle")
     wait_recorded(terminal)
-    month = dt.datetime.now(ZoneInfo(app.config["KIOSK"]["timezone"])).strftime("%Y-%m")
+    month = dt.datetime.now(ZoneInfo(app.config["KIOSK"].timezone)).strftime("%Y-%m")
 
     assert client.get("/manager/export/events.csv").status_code == 302  # not signed in yet
     assert auth.manager_login().status_code == 302
