@@ -143,11 +143,31 @@ def _accounts(config_path: str | None):
     return AccountStore(instance / "accounts.sqlite3")
 
 
+def _stats_line(store) -> str:
+    where = store.path if store.is_sqlite else store.engine.url.render_as_string(hide_password=True)
+    return f"statistics store: {store.migration} ({where})"
+
+
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False))
 encoding_option = click.option(
     "--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
     help="utf-8 (with BOM) or cp932 (Shift_JIS) for Excel on municipal PCs.",
 )  # fmt: skip
+
+
+@main.command("init-db")
+@config_option
+def init_db(config_path: str | None) -> None:
+    """Create or upgrade the statistics store (to the newest schema) and the staff accounts' tables."""
+    import sqlalchemy.exc
+
+    Path(_settings(config_path)["instance_path"]).mkdir(parents=True, exist_ok=True)
+    try:
+        store = _stats_store(config_path)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        _fail(f"statistics store: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
+    click.echo(_stats_line(store))
+    click.echo(f"staff accounts: tables ready ({_accounts(config_path).path})")
 
 
 @stats.command("export")
@@ -365,5 +385,8 @@ def voice_build(cache: str) -> None:
 def register_app_commands(app) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the statistics database in the instance folder."""
-        click.echo(f"statistics database ready: {app.extensions['kiosk.terminal'].stats.path}")
+        """Create or upgrade the statistics store and the staff accounts' tables."""
+        # The app opened (and so migrated) both stores as it was made: report what that did.
+        stats = app.extensions["kiosk.terminal"].stats
+        click.echo(_stats_line(stats))
+        click.echo(f"staff accounts: tables ready ({app.extensions['kiosk.accounts'].path})")
