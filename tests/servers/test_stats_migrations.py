@@ -3,6 +3,8 @@ on a terminal's SQLite file and on a shared PostgreSQL alike."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -10,7 +12,13 @@ from alembic.runtime.migration import MigrationContext
 
 from kiosk.statistics import migrate, schema
 from kiosk.statistics.store import COLUMNS, StatsStore, row_hash
-from tests.support.legacy_stats import create_legacy_store, insert_chained, legacy_event, url_of
+from tests.support.legacy_stats import (
+    create_legacy_store,
+    create_pre_chain_store,
+    insert_chained,
+    legacy_event,
+    url_of,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -92,3 +100,45 @@ def test_the_migrations_at_head_match_the_declared_schema(database):
     with store.engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), schema.metadata)
     assert differences == []
+
+
+def test_a_sqlite_store_from_before_the_chain_is_linked_and_adopted(tmp_path):
+    path = tmp_path / "stats.sqlite3"
+    rows = [legacy_event(n) for n in range(4)]
+    create_pre_chain_store(path, rows)
+
+    store = StatsStore(path)
+
+    assert [tuple(e[c] for c in COLUMNS) for e in store.events()] == rows
+    assert store.verify().ok and store.verify().rows == 4
+    assert version(path) == migrate.head_revision()
+    # The same columns as a new store's, though the added ones come last.
+    unordered = {table: set(found) for table, found in columns(path).items()}
+    assert unordered == {table: set(found) for table, found in columns(_made_by_new_code(tmp_path / "new")).items()}
+
+
+def _made_by_new_code(path):
+    StatsStore(path)
+    return path
+
+
+def test_terminals_opening_one_new_postgresql_store_at_once_all_start(postgres):
+    url = postgres.new_database()
+    opened, failed = [], []
+
+    def open_store() -> None:
+        try:
+            opened.append(StatsStore(url).migration)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever a terminal met
+            failed.append(repr(exc))
+
+    terminals = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in terminals:
+        thread.start()
+    for thread in terminals:
+        thread.join(timeout=60)
+
+    assert failed == []
+    assert sorted(opened) == [f"already at revision {migrate.head_revision()}"] * 3 + [
+        f"created at revision {migrate.head_revision()}"
+    ]

@@ -94,3 +94,29 @@ def insert_chained(path_or_url, rows: list[tuple], link) -> None:
             db.execute(insert, dict(zip(columns, (*values, seq, prev, row_hash), strict=True)))
             prev = row_hash
     engine.dispose()
+
+
+# The first SQLite stores, from before the hash chain and the options column.
+PRE_CHAIN_SQLITE_SCHEMA = """
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
+    started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_seconds REAL NOT NULL,
+    outcome TEXT NOT NULL, reason TEXT, pin_attempts INTEGER NOT NULL, tries_left_at_start INTEGER,
+    new_card INTEGER, age_band TEXT, language TEXT NOT NULL, assisted INTEGER NOT NULL,
+    holder_key TEXT NOT NULL
+);
+"""
+
+
+def create_pre_chain_store(path, rows: list[tuple]) -> None:
+    """A SQLite file from before the chain, holding ``rows`` (legacy_event values; options unused)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.executescript(PRE_CHAIN_SQLITE_SCHEMA)
+        db.executemany("INSERT INTO events (event_id, terminal_id, venue, started_at, ended_at, duration_seconds,"
+                       " outcome, reason, pin_attempts, tries_left_at_start, new_card, age_band, language, assisted,"
+                       " holder_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [row[:14] + row[15:] for row in rows])  # fmt: skip
+    db.close()
