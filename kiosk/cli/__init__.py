@@ -158,7 +158,7 @@ encoding_option = click.option(
 @main.command("init-db")
 @config_option
 def init_db(config_path: str | None) -> None:
-    """Create or upgrade the statistics store (to the newest schema) and the staff accounts' tables."""
+    """Create or upgrade the statistics store and the staff accounts (to their newest schemas)."""
     import sqlalchemy.exc
 
     Path(_settings(config_path)["instance_path"]).mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,8 @@ def init_db(config_path: str | None) -> None:
     except sqlalchemy.exc.SQLAlchemyError as exc:
         _fail(f"statistics store: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
     click.echo(_stats_line(store))
-    click.echo(f"staff accounts: tables ready ({_accounts(config_path).path})")
+    accounts = _accounts(config_path)
+    click.echo(f"staff accounts: {accounts.migration} ({accounts.path})")
 
 
 @stats.command("export")
@@ -385,8 +386,9 @@ def voice_build(cache: str) -> None:
 def register_app_commands(app) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create or upgrade the statistics store and the staff accounts' tables."""
+        """Create or upgrade the statistics store and the staff accounts (to their newest schemas)."""
         # The app opened (and so migrated) both stores as it was made: report what that did.
         stats = app.extensions["kiosk.terminal"].stats
         click.echo(_stats_line(stats))
-        click.echo(f"staff accounts: tables ready ({app.extensions['kiosk.accounts'].path})")
+        accounts = app.extensions["kiosk.accounts"]
+        click.echo(f"staff accounts: {accounts.migration} ({accounts.path})")

@@ -1,8 +1,7 @@
 """Bring a statistics store to the newest schema when it is opened (and by ``kiosk init-db``).
 
-An installed kiosk upgrades its own store in place: an empty database gets every revision, a
-database made before migrations existed (its tables, no alembic_version) is adopted as
-revision 0001 first, and a store already at head is left alone.
+An empty database gets every revision; a database made before migrations existed (its tables,
+no alembic_version) is completed to revision 0001 and adopted; a store at head is left alone.
 """
 
 from __future__ import annotations
@@ -10,56 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
+from kiosk import schema_upgrade
 from kiosk.statistics import schema
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 ADOPTED_REVISION = "0001"  # the schema the store had when migrations were introduced
-# Several terminals may open one PostgreSQL store at once: one of them migrates, the rest wait.
-PG_LOCK_KEY = 0x6B696F736B  # "kiosk"
-
-
-def _config(connection: sa.Connection) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    return config
 
 
 def head_revision() -> str:
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
-
-
-def current_revision(connection: sa.Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    return schema_upgrade.head_revision(MIGRATIONS)
 
 
 def upgrade(engine: sa.Engine) -> str:
     """Upgrade the store to head; returns what was done, in one line for the operator."""
-    with engine.begin() as db:
-        if db.dialect.name == "postgresql":
-            db.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
-        tables = set(sa.inspect(db).get_table_names())
-        before = current_revision(db)
-        config = _config(db)
-        adopted = before is None and "events" in tables
-        if adopted:
-            _complete_legacy(db)
-            command.stamp(config, ADOPTED_REVISION)
-            before = ADOPTED_REVISION
-        command.upgrade(config, "head")
-        after = current_revision(db)
-    if adopted:
-        return f"adopted the existing store as revision {ADOPTED_REVISION}, now at {after}"
-    if before is None:
-        return f"created at revision {after}"
-    if before != after:
-        return f"upgraded from revision {before} to {after}"
-    return f"already at revision {after}"
+    return schema_upgrade.upgrade(engine, MIGRATIONS, legacy_table="events", adopted_revision=ADOPTED_REVISION,
+                                  complete_legacy=_complete_legacy)  # fmt: skip
 
 
 def _complete_legacy(db: sa.Connection) -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from kiosk.schema_upgrade import current_revision
 from kiosk.statistics import migrate, schema
 from kiosk.statistics.store import COLUMNS, StatsStore, row_hash
 from tests.support.legacy_stats import (
@@ -32,7 +33,7 @@ def database(request, tmp_path) -> str:
 def version(path_or_url) -> str | None:
     engine = sa.create_engine(url_of(path_or_url))
     with engine.connect() as db:
-        found = migrate.current_revision(db)
+        found = current_revision(db)
     engine.dispose()
     return found
 

@@ -1,4 +1,4 @@
-"""Alembic environment: the connection is always handed in by kiosk.statistics.migrate."""
+"""Alembic environment: the connection is always handed in by kiosk.schema_upgrade."""
 
 from alembic import context
 
