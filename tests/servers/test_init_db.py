@@ -85,3 +85,14 @@ def test_flask_init_db_reports_the_store_the_app_opened(make_app):
     stats_line, accounts_line = result.output.splitlines()
     assert stats_line.startswith(f"statistics store: created at revision {head_revision()} (")
     assert accounts_line.startswith("staff accounts: created at revision 0001 (")
+
+
+def test_init_db_names_an_unreachable_statistics_server_and_fails(tmp_path):
+    url = "postgresql+psycopg://kiosk:secret@127.0.0.1:1/stats"  # nothing listens on port 1
+    config = write_config(tmp_path, tmp_path / "instance", stats_database_url=url)
+
+    result = CliRunner().invoke(main, ["init-db", "--config", config])
+
+    assert result.exit_code == 2
+    assert result.output.startswith("kiosk: statistics store: OperationalError")
+    assert "secret" not in result.output
