@@ -139,11 +139,35 @@ def _accounts(config_path: str | None):
     return composition.account_store(_settings(config_path))
 
 
+def _stats_line(store) -> str:
+    where = store.path if store.is_sqlite else store.engine.url.render_as_string(hide_password=True)
+    return f"statistics store: {store.migration} ({where})"
+
+
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False))
 encoding_option = click.option(
     "--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True,
     help="utf-8 (with BOM) or cp932 (Shift_JIS) for Excel on municipal PCs.",
 )  # fmt: skip
+
+
+@main.command("init-db")
+@config_option
+def init_db(config_path: str | None) -> None:
+    """Create or upgrade the statistics store and the staff accounts (to their newest schemas)."""
+    import sqlalchemy.exc
+
+    try:
+        composition.instance_folder(_settings(config_path), config_path or "config")
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
+    try:
+        store = _stats_store(config_path)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        _fail(f"statistics store: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
+    click.echo(_stats_line(store))
+    accounts = _accounts(config_path)
+    click.echo(f"staff accounts: {accounts.migration} ({accounts.path})")
 
 
 @stats.command("export")
@@ -354,5 +378,9 @@ def voice_build(cache: str, sdist: str | None) -> None:
 def register_app_commands(app) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the statistics database in the instance folder."""
-        click.echo(f"statistics database ready: {app.extensions['kiosk.terminal'].stats.path}")
+        """Create or upgrade the statistics store and the staff accounts (to their newest schemas)."""
+        # The app opened (and so migrated) both stores as it was made: report what that did.
+        stats = app.extensions["kiosk.terminal"].stats
+        click.echo(_stats_line(stats))
+        accounts = app.extensions["kiosk.accounts"]
+        click.echo(f"staff accounts: {accounts.migration} ({accounts.path})")

@@ -12,30 +12,19 @@ import re
 import sqlite3
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kiosk import schema_upgrade
 from kiosk.sqlite_db import transaction
+from kiosk.staff import schema
 from kiosk.staff.shifts import Shift
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS staff (
-    code TEXT PRIMARY KEY, pin_hash TEXT NOT NULL, created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS shifts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, staff_code TEXT NOT NULL, venue TEXT NOT NULL,
-    terminal_id TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, auto_closed INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS managers (
-    name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, failed INTEGER NOT NULL DEFAULT 0,
-    locked_until TEXT
-);
-CREATE TABLE IF NOT EXISTS notes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, staff_code TEXT NOT NULL, written_at TEXT NOT NULL, text TEXT NOT NULL
-);
-"""
 HASH_METHOD = "scrypt"
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
+MIGRATIONS = Path(__file__).with_name("migrations")
 DIGIT_RUN = re.compile(r"\d[\d\s-]{2,}\d")  # 4 or more digits, however spaced: a PIN or 個人番号
 
 
@@ -60,8 +49,13 @@ class AccountStore:
     def __init__(self, path: str | Path, clock=_now) -> None:
         self.path = str(path)
         self.clock = clock
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        # Opening migrates, as the statistics store does: an installed kiosk upgrades in place.
+        engine = sa.create_engine(f"sqlite:///{self.path}", poolclass=NullPool)
+        try:
+            self.migration = schema_upgrade.upgrade(engine, MIGRATIONS, legacy_table="staff", adopted_revision="0001",
+                                                    complete_legacy=schema.metadata.create_all)  # fmt: skip
+        finally:
+            engine.dispose()
 
     def _db(self):
         return transaction(self.path, rows_as_dicts=True)

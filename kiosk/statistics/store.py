@@ -23,6 +23,7 @@ from typing import TextIO
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from kiosk.statistics import migrate
 from kiosk.visit.flow import SessionSummary
 
 COLUMNS = (
@@ -49,50 +50,6 @@ GENESIS = "0" * 64
 # Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 
-SQLITE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
-    started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_seconds REAL NOT NULL,
-    outcome TEXT NOT NULL, reason TEXT, pin_attempts INTEGER NOT NULL, tries_left_at_start INTEGER,
-    new_card INTEGER, age_band TEXT, language TEXT NOT NULL, assisted INTEGER NOT NULL,
-    options TEXT NOT NULL DEFAULT '', holder_key TEXT NOT NULL,
-    seq INTEGER, prev_hash TEXT, row_hash TEXT
-);
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'statistics events are append-only'); END;
-"""
-POSTGRES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id BIGSERIAL PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
-    started_at TEXT NOT NULL, ended_at TEXT NOT NULL, duration_seconds DOUBLE PRECISION NOT NULL,
-    outcome TEXT NOT NULL, reason TEXT, pin_attempts INTEGER NOT NULL, tries_left_at_start INTEGER,
-    new_card INTEGER, age_band TEXT, language TEXT NOT NULL, assisted INTEGER NOT NULL,
-    options TEXT NOT NULL DEFAULT '', holder_key TEXT NOT NULL,
-    seq BIGINT, prev_hash TEXT, row_hash TEXT
-);
-CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS
-$$ BEGIN RAISE EXCEPTION 'statistics events are append-only'; END $$;
-DROP TRIGGER IF EXISTS events_no_update ON events;
-CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only();
-"""
-COMMON_SCHEMA = """
-CREATE INDEX IF NOT EXISTS events_ended_at ON events (ended_at);
-CREATE TABLE IF NOT EXISTS chain_anchor (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    seq INTEGER NOT NULL,       -- the last pruned row's seq (0: nothing pruned)
-    row_hash TEXT NOT NULL      -- and its hash: verification starts from here
-);
-CREATE TABLE IF NOT EXISTS monthly_summary (
-    month TEXT NOT NULL, terminal_id TEXT NOT NULL, venue TEXT NOT NULL,
-    outcome TEXT NOT NULL, age_band TEXT NOT NULL, new_card TEXT NOT NULL, assisted INTEGER NOT NULL,
-    sessions INTEGER NOT NULL,
-    PRIMARY KEY (month, terminal_id, venue, outcome, age_band, new_card, assisted)
-);
-"""
-
-
 def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
 
@@ -111,21 +68,6 @@ class ChainReport:
     problem: str = ""
 
 
-def _statements(script: str) -> list[str]:
-    """Split a schema script into statements (none of ours has ';' inside a string, except
-    the trigger bodies, which are kept whole)."""
-    out, buf = [], []
-    for line in script.strip().splitlines():
-        buf.append(line)
-        text = "\n".join(buf).strip()
-        if text.endswith(";") and (text.count("$$") % 2 == 0) and not (
-            text.upper().startswith("CREATE TRIGGER IF NOT EXISTS") and not text.upper().endswith("END;")
-        ):
-            out.append(text)
-            buf = []
-    return out
-
-
 class StatsStore:
     """The events, in a SQLite file in the instance folder (WAL, full sync: a crash loses no
     committed row) or in one PostgreSQL database shared by several terminals."""
@@ -142,31 +84,8 @@ class StatsStore:
             sa.event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = sa.create_engine(target, pool_pre_ping=True)
-        with self.engine.begin() as db:
-            if self.is_sqlite:
-                columns = {row[1] for row in db.exec_driver_sql("PRAGMA table_info(events)")}
-                if columns and "row_hash" not in columns:
-                    self._upgrade(db, columns)
-            schema = SQLITE_SCHEMA if self.is_sqlite else POSTGRES_SCHEMA
-            for statement in _statements(schema) + _statements(COMMON_SCHEMA):
-                db.exec_driver_sql(statement)
-
-    @staticmethod
-    def _upgrade(db, columns: set[str]) -> None:
-        """A SQLite store from before the chain (or the options column): add and link the rows."""
-        if "options" not in columns:
-            db.exec_driver_sql("ALTER TABLE events ADD COLUMN options TEXT NOT NULL DEFAULT ''")
-        for column in CHAIN_COLUMNS:
-            db.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} {'INTEGER' if column == 'seq' else 'TEXT'}")
-        prev, seq = GENESIS, 0
-        for row in db.exec_driver_sql(f"SELECT id, {', '.join(COLUMNS)} FROM events ORDER BY id").fetchall():
-            seq += 1
-            link = row_hash(prev, seq, tuple(row[1:]))
-            db.execute(
-                sa.text("UPDATE events SET seq = :seq, prev_hash = :prev, row_hash = :link WHERE id = :id"),
-                {"seq": seq, "prev": prev, "link": link, "id": row[0]},
-            )
-            prev = link
+        # Opening migrates: an installed kiosk brings its store to the newest schema by itself.
+        self.migration = migrate.upgrade(self.engine)
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
         event_id = str(uuid.uuid4())

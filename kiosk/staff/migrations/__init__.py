@@ -1,0 +1,1 @@
+"""Alembic migrations of the staff accounts' store (run by kiosk.staff.accounts, no alembic.ini)."""

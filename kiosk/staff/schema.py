@@ -1,0 +1,51 @@
+"""The staff accounts' tables (a SQLite file on each terminal), declared once.
+
+accounts.py queries them; the migrations in ``migrations/versions`` are frozen history, and a
+test checks that head matches this.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("pin_hash", sa.Text, nullable=False),  # scrypt: a PIN is never stored
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+
+shifts = sa.Table(
+    "shifts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("staff_code", sa.Text, nullable=False),
+    sa.Column("venue", sa.Text, nullable=False),
+    sa.Column("terminal_id", sa.Text, nullable=False),
+    sa.Column("started_at", sa.Text, nullable=False),
+    sa.Column("ended_at", sa.Text),
+    sa.Column("auto_closed", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sqlite_autoincrement=True,
+)
+
+managers = sa.Table(
+    "managers",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("locked_until", sa.Text),
+)
+
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("staff_code", sa.Text, nullable=False),
+    sa.Column("written_at", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sqlite_autoincrement=True,
+)

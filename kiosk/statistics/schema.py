@@ -1,0 +1,81 @@
+"""The statistics store's tables, declared once for SQLite and PostgreSQL.
+
+The store's queries and the migrations' check (tests compare head with this) both read it; the
+migrations themselves stay frozen history in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# SQLite's AUTOINCREMENT needs exactly INTEGER; PostgreSQL gets 64-bit ids and sequence numbers.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Real = sa.Double().with_variant(sa.REAL(), "sqlite")
+
+metadata = sa.MetaData()
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.Text, nullable=False, unique=True),
+    sa.Column("terminal_id", sa.Text, nullable=False),
+    sa.Column("venue", sa.Text, nullable=False),
+    sa.Column("started_at", sa.Text, nullable=False),
+    sa.Column("ended_at", sa.Text, nullable=False),
+    sa.Column("duration_seconds", Real, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("pin_attempts", sa.Integer, nullable=False),
+    sa.Column("tries_left_at_start", sa.Integer),
+    sa.Column("new_card", sa.Integer),
+    sa.Column("age_band", sa.Text),
+    sa.Column("language", sa.Text, nullable=False),
+    sa.Column("assisted", sa.Integer, nullable=False),
+    sa.Column("options", sa.Text, nullable=False, server_default=""),
+    sa.Column("holder_key", sa.Text, nullable=False),
+    # The hash chain (see store.py): seq and prev_hash link each row to the one before.
+    sa.Column("seq", BigId),
+    sa.Column("prev_hash", sa.Text),
+    sa.Column("row_hash", sa.Text),
+    sa.Index("events_ended_at", "ended_at"),
+    sqlite_autoincrement=True,
+)
+
+# After a prune, verification starts from the last pruned row's seq and hash (0/GENESIS: none).
+chain_anchor = sa.Table(
+    "chain_anchor",
+    metadata,
+    sa.Column("id", sa.Integer, sa.CheckConstraint("id = 1"), primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("row_hash", sa.Text, nullable=False),
+)
+
+monthly_summary = sa.Table(
+    "monthly_summary",
+    metadata,
+    sa.Column("month", sa.Text, primary_key=True),
+    sa.Column("terminal_id", sa.Text, primary_key=True),
+    sa.Column("venue", sa.Text, primary_key=True),
+    sa.Column("outcome", sa.Text, primary_key=True),
+    sa.Column("age_band", sa.Text, primary_key=True),
+    sa.Column("new_card", sa.Text, primary_key=True),
+    sa.Column("assisted", sa.Integer, primary_key=True),
+    sa.Column("sessions", sa.Integer, nullable=False),
+)
+
+# Append-only is enforced by the database itself, so even a hand-run UPDATE is refused; the
+# trigger language differs, so this stays DDL per dialect (issued by the migrations).
+APPEND_ONLY_TRIGGER = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events\n"
+        "BEGIN SELECT RAISE(ABORT, 'statistics events are append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS\n"
+        "$$ BEGIN RAISE EXCEPTION 'statistics events are append-only'; END $$",
+        "DROP TRIGGER IF EXISTS events_no_update ON events",
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+        " FOR EACH ROW EXECUTE FUNCTION events_append_only()",
+    ],
+}
