@@ -25,6 +25,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     from kiosk.composition import build_terminal, instance_secret
     from kiosk.i18n.languages import LANGUAGES, language
     from kiosk.i18n.locale import current_language, select_locale
+    from kiosk.slip import SlipPrinter
     from kiosk.staff.accounts import AccountStore
     from kiosk.web import demo, health, manager, resident, staff
     from kiosk.web.signin import s_
@@ -69,6 +70,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     terminal, demo_cards = build_terminal(values, reader)
     app.extensions["kiosk.terminal"] = terminal
     app.extensions["kiosk.demo"] = demo_cards
+    app.extensions["kiosk.slip"] = SlipPrinter(values["slip_printer"], values["slip_cups_server"], terminal.nudge)
     app.extensions["kiosk.accounts"] = AccountStore(Path(app.instance_path) / "accounts.sqlite3")
     app.register_blueprint(resident.bp)
     app.register_blueprint(staff.bp)

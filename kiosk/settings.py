@@ -48,6 +48,9 @@ SCHEMA: dict[str, tuple[type, Any]] = {
     "helpline_phone": (str, "0120-95-0178"),
     "counter_name": (str, "市民課 住民窓口"),
     "counter_hours": (str, "平日 8:30〜17:15"),
+    "counter_place": (str, ""),  # where the counter is, for the slip (e.g. "本庁舎 1階 3番窓口")
+    "slip_printer": (str, ""),  # the CUPS queue for slips; empty: no printer, no 'print a slip' button
+    "slip_cups_server": (str, ""),  # host[:port] of the CUPS server; empty: the client's default
 }
 
 
