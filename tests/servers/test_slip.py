@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from tests.support.browser import ARTIFACTS
 from tests.support.cups_harness import PrivateCups, pdf_text
 from tests.support.waiting import wait_until
 
@@ -82,6 +84,9 @@ def test_a_slip_after_registering_in_vietnamese_with_japanese_beside_it(make_app
     assert "Phiếu đã được in" in page(client)
 
     text = flat(pdf_text(cups.wait_for_pdf(target)))
+    ARTIFACTS.mkdir(exist_ok=True)  # the slip as the README shows it
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(target), str(ARTIFACTS / "slip-2-printed")],
+                   check=True)  # fmt: skip
     for locale in ("vi", "ja"):
         for expected in words(app, locale, "Registration is complete", "What to do next", *ELSEWHERE):
             assert flat(expected) in text, (locale, expected)
