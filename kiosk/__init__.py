@@ -28,6 +28,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     from kiosk import composition
     from kiosk.i18n.languages import LANGUAGES, language
     from kiosk.i18n.locale import current_language, select_locale
+    from kiosk.slip import SlipPrinter
     from kiosk.web import demo, health, manager, resident, staff
     from kiosk.web.signin import s_
 
@@ -62,6 +63,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     app.extensions["kiosk.terminal"] = parts.terminal
     app.extensions["kiosk.demo"] = parts.demo
     app.extensions["kiosk.accounts"] = parts.accounts
+    app.extensions["kiosk.slip"] = SlipPrinter(values.slip_printer, values.slip_cups_server, parts.terminal.nudge)
     app.register_blueprint(resident.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(health.bp)

@@ -89,6 +89,12 @@ class Settings:
     """The counter residents are sent to."""
     counter_hours: str = "平日 8:30〜17:15"
     """Its opening hours."""
+    counter_place: str = ""
+    """Where the counter is, printed on the slip (optional)."""
+    slip_printer: str = ""
+    """The CUPS queue for the slip to take home; empty: no printer and no 'print a slip' button."""
+    slip_cups_server: str = ""
+    """host:port of the CUPS server; empty: the CUPS client's default."""
     log_level: str = "INFO"
     """Logging level on stderr: DEBUG, INFO, WARNING or ERROR."""
 

@@ -7,12 +7,16 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # pyscard has no Linux wheel on PyPI: pip builds it against pcsc-lite's headers with swig.
+# cups-client: `lp` hands the slip to the counter's printer (a CUPS server, local or shared).
 packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip python3-dev
-          libpcsclite-dev swig pkg-config gcc)
+          libpcsclite-dev swig pkg-config gcc cups-client)
 if [ "${1:-}" = "test" ]; then
   # open-jtalk, its dictionary and opus-tools: `kiosk voice build` after a catalog change.
   # postgresql: the statistics tests run on SQLite and on a throwaway PostgreSQL server.
-  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic opus-tools postgresql)
+  # cups-daemon, cups-filters(-core-drivers), poppler-utils: the slip tests print to a private cupsd
+  # with a PDF-writing queue and read the PDF back with pdftotext.
+  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic opus-tools postgresql
+             cups-daemon cups-filters cups-filters-core-drivers poppler-utils)
 fi
 missing=()
 for p in "${packages[@]}"; do

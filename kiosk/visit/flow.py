@@ -102,6 +102,7 @@ class Flow:
     last_try_allowed: bool = False  # a helper allowed the resident's last PIN try
     version: int = 0
     entered_at: float = 0.0
+    card_left_at: float | None = None  # when the card was taken from a done or error screen
     default_language: str = Settings.default_language
     language: str = Settings.default_language
     options: set[str] = field(default_factory=set)  # display options on for this resident
@@ -114,6 +115,7 @@ class Flow:
     # -- helpers -------------------------------------------------------------------
     def _go(self, step: Step, now: float, reason: Reason | None = None) -> None:
         self.step, self.reason, self.entered_at = step, reason, now
+        self.card_left_at = None
         self.version += 1
 
     def _require(self, *steps: Step) -> None:
@@ -158,6 +160,9 @@ class Flow:
 
     # -- card events -----------------------------------------------------------------
     def card_inserted(self, now: float) -> None:
+        if self.card_left_at is not None:
+            # A card placed while a finished visit's screen lingers: the next visit starts now.
+            self._reset(now)
         self.card_present = True
         if self.step == Step.ERROR and self.reason == Reason.CARD_REMOVED:
             # The same resident put the card back: start again in their language and display.
@@ -202,7 +207,12 @@ class Flow:
         if self.step == Step.ERROR and self.reason == Reason.READER_UNAVAILABLE:
             self.version += 1  # the reader's return, not the card's, ends this screen
         elif self.step in (Step.DONE, Step.ERROR) and self.reason != Reason.CARD_REMOVED:
-            self._reset(now)  # 'please take your card' was answered
+            # 'Please take your card' was answered. The result stays readable (and printable)
+            # a while longer, for a resident who reads slowly or wants the slip; tick() clears it.
+            if self.session is not None:  # a held session (one try left) ends with its card
+                self._finish(now, Outcome.NOT_COMPLETED, self.reason or Reason.CANCELLED)
+            self.card_left_at = now
+            self.version += 1
         elif self.step == Step.IDLE:
             if self.session is not None:
                 self._finish(now, Outcome.NOT_COMPLETED, Reason.CARD_REMOVED)
@@ -386,7 +396,14 @@ class Flow:
         remind louder when a card stays on the reader after the end."""
         if self.step == Step.ERROR and self.reason == Reason.READER_UNAVAILABLE:
             return  # stays until the reader is back
-        if self.step == Step.ERROR and not self.card_present and now - self.entered_at >= error_return_seconds:
+        if self.card_left_at is not None and now - self.card_left_at >= error_return_seconds:
+            self._reset(now)
+        elif (
+            self.card_left_at is None
+            and self.step == Step.ERROR
+            and not self.card_present
+            and now - self.entered_at >= error_return_seconds
+        ):
             self._reset(now)
         elif (
             self.step in (Step.DONE, Step.ERROR)

@@ -154,6 +154,12 @@ class Terminal:
             self._card = None
         self._event(self.flow.card_removed)
 
+    def nudge(self) -> None:
+        """Something beside the flow changed what the page shows (a slip printed): pages reload."""
+        with self._lock:
+            self.flow.version += 1
+            self._changed.notify_all()
+
     def on_tick(self) -> None:
         with self._lock:
             before = self.flow.version

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,6 +13,7 @@ from kiosk.i18n import voice
 from kiosk.i18n.furigana import annotate_html
 from kiosk.i18n.languages import LANGUAGES
 from kiosk.i18n.messages import MESSAGES
+from kiosk.slip import build_slip
 from kiosk.visit.flow import InvalidTransition, Reason
 from kiosk.web import current_terminal
 
@@ -24,6 +28,11 @@ def _back():
     return redirect(url_for(".screen"))
 
 
+def _slip_screen(state) -> tuple:
+    """Which result a slip belongs to: its status never shows on another resident's screen."""
+    return (state["step"], state["reason"], state["language"])
+
+
 @bp.get("/")
 def screen():
     state = current_terminal().snapshot()
@@ -32,6 +41,9 @@ def screen():
     key = voice.screen_key(state)
     src = voice.audio_url(state["language"], key)
     options = DISPLAY_OPTIONS if state["language"] in ("ja", "ja-easy") else DISPLAY_OPTIONS[:2]
+    printer = current_app.extensions["kiosk.slip"]
+    if state["step"] not in ("done", "error"):
+        printer.forget()
     return render_template(
         "resident.html",
         state=state,
@@ -42,6 +54,8 @@ def screen():
         display_options=options,
         idle_timeout=settings.idle_timeout_seconds,
         idle_warning=settings.idle_warning_seconds,
+        slip_enabled=printer.enabled and state["step"] in ("done", "error"),
+        slip_status=printer.status(_slip_screen(state)).value,
     )
 
 
@@ -119,4 +133,17 @@ def pin():
         current_terminal().submit_pin(bytearray(raw, "ascii"))
     except InvalidTransition:
         pass
+    return _back()
+
+
+@bp.post("/slip")
+def slip():
+    """'Print a slip' on a done or error screen: the job runs on the printer's own thread."""
+    printer = current_app.extensions["kiosk.slip"]
+    state = current_terminal().snapshot()
+    if not printer.enabled or state["step"] not in ("done", "error") or not state["reason"]:
+        return _back()  # a stale page: the screen it was on has gone
+    settings = current_app.config["KIOSK"]
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    printer.submit(build_slip(Reason(state["reason"]), state["language"], settings, today), _slip_screen(state))
     return _back()

@@ -88,7 +88,8 @@ def test_several_terminals_can_share_one_postgresql_store(pki_dir, postgres, tmp
             (tmp_path / f"k{n}").mkdir()
             (tmp_path / f"k{n}" / "virtualcard").symlink_to(pki_dir, target_is_directory=True)  # keys made once
             app = create_app({"demo": True, "instance_path": str(tmp_path / f"k{n}"), "secret_key": "t",
-                              "terminal_id": f"kiosk-0{n}", "stats_database_url": url})  # fmt: skip
+                              "terminal_id": f"kiosk-0{n}", "stats_database_url": url,
+                              "error_return_seconds": 2})  # fmt: skip
             app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
             app.extensions["kiosk.terminal"].start()
             apps.append(app)

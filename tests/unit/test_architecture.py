@@ -42,6 +42,7 @@ RULES = [
     ("kiosk/visit/flow.py", ("flask", "drivers", "sqlalchemy")),
     ("kiosk/statistics", ("flask", "drivers")),
     ("kiosk/staff", ("flask", "drivers")),
+    ("kiosk/slip", ("flask", "drivers", "kiosk.web", "kiosk.visit.terminal")),
     ("kiosk/gateway", ("drivers", "kiosk.web", "kiosk.visit")),
 ]
 

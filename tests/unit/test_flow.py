@@ -29,6 +29,7 @@ def test_happy_path_records_one_session():
     assert summary.pin_attempts == 1 and summary.tries_left_at_start == 3
     assert summary.ended_at - summary.started_at == 10
     f.card_removed(11)
+    f.tick(31, error_return_seconds=20)
     assert f.step == Step.IDLE and f.take_finished() == []
 
 
@@ -68,7 +69,8 @@ def test_cards_that_must_not_reach_the_keypad(card, reason):
     f.card_removed(3)  # a held session (one try left) ends when the card is taken
     (summary,) = f.take_finished()
     assert summary.reason == reason and summary.pin_attempts == 0
-    assert f.step == Step.IDLE
+    f.tick(23, error_return_seconds=20)
+    assert f.step == Step.IDLE and f.take_finished() == []
 
 
 def one_try_left_with_card() -> Flow:
@@ -159,7 +161,9 @@ def test_card_left_after_done_triggers_the_reminder_once():
     f.tick(30, error_return_seconds=20, reminder_seconds=15)
     assert f.version == version + 1
     f.card_removed(31)
-    assert f.step == Step.IDLE and not f.reminding
+    assert f.step == Step.DONE and not f.reminding
+    f.tick(51, error_return_seconds=20, reminder_seconds=15)
+    assert f.step == Step.IDLE
 
 
 def test_double_submit_sends_the_pin_once():
@@ -205,6 +209,7 @@ def test_error_screen_waits_for_the_card_then_resets():
     with pytest.raises(InvalidTransition):
         f.acknowledge(2)  # card still in: the screen asks to take it
     f.card_removed(3)
+    f.tick(23, error_return_seconds=20)
     assert f.step == Step.IDLE
 
 
@@ -234,6 +239,7 @@ def test_language_and_display_options_last_for_one_resident_and_are_recorded():
     (summary,) = f.take_finished()
     assert summary.language == "vi" and summary.options == {"large", "contrast"}
     f.card_removed(8)
+    f.acknowledge(9)
     assert (f.language, f.options) == ("ja", set())  # the next person starts fresh
 
 
@@ -252,6 +258,7 @@ def test_idle_timeout_stops_a_decision_and_wipes_the_screen():
     (summary,) = f.take_finished()
     assert summary.reason == Reason.TIMED_OUT
     f.card_removed(101)
+    f.tick(121, error_return_seconds=20)
     assert f.step == Step.IDLE
 
 
@@ -312,3 +319,31 @@ def test_summary_on_the_wall_clock_keeps_the_monotonic_duration():
     (summary,) = f.take_finished()
     wall = summary.on_wall_clock(wall_now=1_000_000.0, flow_now=14)
     assert (wall.started_at, wall.ended_at) == (999_986.0, 999_998.0)  # ended 2 s ago, lasted 12 s
+
+
+@pytest.mark.parametrize("end", ["done", "error"])
+def test_result_stays_readable_after_the_card_is_taken_then_clears(end):
+    f = at_pin()
+    f.pin_submitted(3)
+    if end == "done":
+        f.registered(already=False, now=10)
+    else:
+        f.pin_rejected(0, 10)  # locked
+    shown = (f.step, f.reason)
+    f.card_removed(30)
+    f.tick(30 + 19, error_return_seconds=20)
+    assert (f.step, f.reason) == shown  # still there to read, and to print a slip from
+    f.tick(30 + 20, error_return_seconds=20)
+    assert f.step == Step.IDLE
+
+
+def test_a_card_placed_on_a_lingering_result_starts_the_next_visit():
+    f = at_pin()
+    f.pin_submitted(3)
+    f.registered(already=False, now=10)
+    f.take_finished()
+    f.card_removed(11)
+    f.card_inserted(12)
+    assert f.step == Step.IDLE and f.busy
+    f.card_read(facts(), 13)
+    assert f.step == Step.CONSENT

@@ -72,6 +72,8 @@ def test_staff_age_band_when_configured(instance):
         client.post("/pin", data={"pin": "1234"})
         wait_until(lambda: terminal.snapshot()["step"] == "done")
         demo.remove()
+        wait_until(lambda: not terminal.snapshot()["card_present"])
+        client.post("/action", data={"action": "acknowledge"})
         wait_until(lambda: terminal.snapshot()["step"] == "idle")
         wait_recorded(terminal)
         (event,) = list(terminal.stats.events())

@@ -1,0 +1,68 @@
+"""The words on a slip, in the resident's language and in Japanese (pure data, no PDF)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from kiosk.i18n.languages import language
+from kiosk.i18n.messages import MESSAGES
+from kiosk.settings import Settings
+from kiosk.visit.flow import Reason
+
+
+@dataclass(frozen=True)
+class SlipSection:
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Slip:
+    """One slip: a title and sections per language, the resident's first, Japanese beside it."""
+
+    printed_on: date
+    columns: tuple[tuple[str, str, tuple[SlipSection, ...]], ...]  # (language code, title, sections)
+
+    def text(self) -> str:
+        """Every word on the slip, for logs-free checks and tests."""
+        parts = [self.printed_on.isoformat()]
+        for _code, title, sections in self.columns:
+            parts.append(title)
+            for s in sections:
+                parts.append(s.heading)
+                parts.extend(s.lines)
+        return "\n".join(parts)
+
+
+def _column(reason: Reason, settings: Settings) -> tuple[str, tuple[SlipSection, ...]]:
+    message = MESSAGES[reason]
+    counter = tuple(line for line in (settings.counter_name, settings.counter_place, settings.counter_hours) if line)
+    sections = (
+        SlipSection(_("What happened"), (str(message.title), str(message.body))),
+        SlipSection(_("What to do next"), (str(message.next_step),)),
+        SlipSection(_("Where to ask"), (*counter, f"{settings.helpline_name}  {settings.helpline_phone}")),
+        SlipSection(
+            _("Other places to register the card"),
+            (
+                _("A clinic's face recognition card reader. It works even when the PIN is locked."),
+                _("A Seven Bank ATM"),
+                _("The Mynaportal app"),
+            ),
+        ),
+    )
+    return _("Your slip from today"), sections
+
+
+def build_slip(reason: Reason, language_code: str, settings: Settings, today: date) -> Slip:
+    """The slip for a done or error screen. Needs a Flask app context (the catalogs)."""
+    codes = [language_code] if language_code == "ja" else [language_code, "ja"]
+    columns = []
+    for code in codes:
+        with force_locale(language(code).locale):
+            title, sections = _column(reason, settings)
+        columns.append((code, title, sections))
+    return Slip(printed_on=today, columns=tuple(columns))
