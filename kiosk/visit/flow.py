@@ -98,6 +98,7 @@ class Flow:
     card_present: bool = False
     reminding: bool = False  # the card was left on the reader after the end: remind louder
     last_try_allowed: bool = False  # a helper allowed the resident's last PIN try
+    pin_wrong: bool = False  # the last PIN sent was wrong: the screen says so before anything else
     version: int = 0
     entered_at: float = 0.0
     default_language: str = "ja"
@@ -250,6 +251,7 @@ class Flow:
             raise InvalidTransition("the last try needs a helper's permission")
         assert self.session is not None
         self.session.pin_attempts += 1
+        self.pin_wrong = False
         self._go(Step.REGISTERING, now)
 
     def allow_last_try(self, now: float) -> None:
@@ -333,6 +335,7 @@ class Flow:
     # -- outcomes ----------------------------------------------------------------------
     def pin_rejected(self, tries_left: int, now: float) -> None:
         self._require(Step.REGISTERING)
+        self.pin_wrong = True
         self._back_to_pin(tries_left, Reason.WRONG_PIN, now)
 
     def tries_changed(self, tries_left: int, now: float) -> None:
@@ -399,6 +402,7 @@ class Flow:
             self._finish(now, Outcome.NOT_COMPLETED, self.reason or Reason.CANCELLED)
         self.reminding = False
         self.last_try_allowed = False
+        self.pin_wrong = False
         self.tries_left = None
         self.busy = False
         self.session = None

@@ -104,6 +104,7 @@ class Terminal:
                 "options": sorted(f.options),
                 "helper_called": f.helper_called,
                 "last_try_allowed": f.last_try_allowed,
+                "pin_wrong": f.pin_wrong,
                 "reader": self.reader_status.value if self.reader_status else "starting",
             }
 
