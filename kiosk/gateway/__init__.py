@@ -38,6 +38,10 @@ class GatewayUnavailableError(Exception):
 
 
 class RegistrationGateway(Protocol):
+    def reachable(self, timeout: float = 2.0) -> bool:
+        """A cheap look (no nonce made) whether the service can be reached now."""
+        ...
+
     def challenge(self) -> Challenge: ...
 
     def register(

@@ -66,6 +66,9 @@ class SimulatedGateway:
         with self._db() as db:
             return db.execute("SELECT count(*) FROM registrations").fetchone()[0]
 
+    def reachable(self, timeout: float = 2.0) -> bool:
+        return True  # in this process
+
     def challenge(self) -> Challenge:
         nonce = secrets.token_bytes(32)
         expires = self.clock() + self.nonce_lifetime

@@ -13,6 +13,9 @@ from html import escape
 KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆]")
 TAG = re.compile(r"(<[^>]+>)")
 SKIP = {"script", "style", "title", "ruby", "rt", "textarea"}
+# A word already followed by its reading in parentheses, as やさしい日本語 writes 保険証(ほけんしょう):
+# ruby over it would say the reading twice.
+GLOSSED = re.compile(r"([\u3400-\u9fff\uf900-\ufaff々〆]+[(（][\u3041-\u309fー・]+[)）])")
 
 
 @lru_cache(maxsize=1)
@@ -50,8 +53,8 @@ def annotate_text(text: str) -> str:
     # are converted (pykakasi garbles trailing whitespace).
     parts = re.split(r"(&[#\w]+;|\s+)", text)
     out = []
-    for part in parts:
-        if part.startswith("&") or not KANJI.search(part):
+    for part in (piece for run in parts for piece in GLOSSED.split(run)):
+        if part.startswith("&") or not KANJI.search(part) or GLOSSED.fullmatch(part):
             out.append(part)
             continue
         out.extend(

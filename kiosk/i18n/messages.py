@@ -15,6 +15,7 @@ class ReasonMessage:
     body: object
     next_step: object
     gentle: bool = False  # not a failure (the resident chose to stop): no warning colours
+    asks_helper: bool = False  # next_step says 'call the helper': not shown once the call has gone out
 
 
 MESSAGES: dict[Reason, ReasonMessage] = {
@@ -41,9 +42,10 @@ MESSAGES: dict[Reason, ReasonMessage] = {
         _l("If you are not sure of your PIN, please ask the helper before trying again."),
     ),
     Reason.ONE_TRY_LEFT: ReasonMessage(
-        _l("Please call the helper"),
-        _l("Only 1 try is left on your card. If it is wrong, the card locks."),
-        _l("To keep your card safe, please talk to the helper before entering the PIN."),
+        _l("Only 1 try is left"),
+        _l("If the PIN is wrong once more, it locks."),
+        # The helper is called as this screen opens (Flow._hold), so it never asks for one.
+        _l("Please leave the card on the reader. The helper is coming."),
     ),
     Reason.PIN_LOCKED: ReasonMessage(
         _l("The PIN of this card is locked"),
@@ -79,6 +81,7 @@ MESSAGES: dict[Reason, ReasonMessage] = {
         _l("The card reader is not working"),
         _l("The card reader is not connected. Nothing was registered."),
         _l("Please call the helper."),
+        asks_helper=True,
     ),
     Reason.GATEWAY_UNAVAILABLE: ReasonMessage(
         _l("The registration service is not answering"),
@@ -89,6 +92,7 @@ MESSAGES: dict[Reason, ReasonMessage] = {
         _l("The registration was not accepted"),
         _l("The registration service could not confirm this card. Nothing was registered."),
         _l("Please call the helper."),
+        asks_helper=True,
     ),
     Reason.DECLINED: ReasonMessage(
         _l("You chose not to register today"),

@@ -100,6 +100,8 @@ class Flow:
     card_present: bool = False
     reminding: bool = False  # the card was left on the reader after the end: remind louder
     last_try_allowed: bool = False  # a helper allowed the resident's last PIN try
+    service_down: bool = False  # the registration service could not be reached for this visit
+    pin_wrong: bool = False  # the last PIN sent was wrong: the screen says so before anything else
     version: int = 0
     entered_at: float = 0.0
     card_left_at: float | None = None  # when the card was taken from a done or error screen
@@ -170,6 +172,7 @@ class Flow:
         if self.step != Step.IDLE:
             return  # a card put back on an error or done screen waits for that screen to end
         self.session = SessionSummary(started_at=now, language=self.language)
+        self.service_down = False
         self.busy = True
         self.version += 1
 
@@ -188,10 +191,23 @@ class Flow:
             self._fail(Reason.NO_PIN_SET, now)
         elif facts.tries_left == 0:
             self._fail(Reason.PIN_LOCKED, now)
+        elif self.service_down:
+            self._fail(Reason.GATEWAY_UNAVAILABLE, now)
         elif facts.tries_left == 1:
             self._hold(Reason.ONE_TRY_LEFT, now)
         else:
             self._go(Step.CONSENT, now)
+
+    def service_unreachable(self, visit: SessionSummary | None, now: float) -> None:
+        """The registration service cannot be reached (checked as the card is read): say so
+        before the resident agrees or types the PIN. Once the PIN is sent, the registration
+        itself reports it."""
+        if self.session is None or self.session is not visit:
+            return  # an answer about an earlier visit
+        if self.busy and self.step == Step.IDLE:
+            self.service_down = True  # card_read says it, after what the card itself says
+        elif self.step in (Step.CONSENT, Step.PIN) or (self.step == Step.ERROR and self.reason == Reason.ONE_TRY_LEFT):
+            self._fail(Reason.GATEWAY_UNAVAILABLE, now)
 
     def card_failed(self, reason: Reason, now: float) -> None:
         """The card could not be used (at insertion or during a step)."""
@@ -262,6 +278,7 @@ class Flow:
             raise InvalidTransition("the last try needs a helper's permission")
         assert self.session is not None
         self.session.pin_attempts += 1
+        self.pin_wrong = False
         self._go(Step.REGISTERING, now)
 
     def allow_last_try(self, now: float) -> None:
@@ -345,6 +362,7 @@ class Flow:
     # -- outcomes ----------------------------------------------------------------------
     def pin_rejected(self, tries_left: int, now: float) -> None:
         self._require(Step.REGISTERING)
+        self.pin_wrong = True
         self._back_to_pin(tries_left, Reason.WRONG_PIN, now)
 
     def tries_changed(self, tries_left: int, now: float) -> None:
@@ -420,6 +438,7 @@ class Flow:
             self._finish(now, Outcome.NOT_COMPLETED, self.reason or Reason.CANCELLED)
         self.reminding = False
         self.last_try_allowed = False
+        self.pin_wrong = False
         self.tries_left = None
         self.busy = False
         self.session = None

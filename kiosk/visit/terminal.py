@@ -94,6 +94,7 @@ class Terminal:
                 "options": sorted(f.options),
                 "helper_called": f.helper_called,
                 "last_try_allowed": f.last_try_allowed,
+                "pin_wrong": f.pin_wrong,
                 "reader": self.reader_status.value if self.reader_status else "starting",
             }
 
@@ -132,6 +133,10 @@ class Terminal:
 
     def on_card_present(self, connection: SmartCardConnection | None, error: CardError | None) -> None:
         self._event(self.flow.card_inserted)
+        if connection is not None:
+            with self._lock:
+                visit = self.flow.session
+            self.registrar.submit(lambda: self._check_service(visit))
         if connection is None:
             self._fail(reason_for(error))
             return
@@ -145,6 +150,11 @@ class Terminal:
         with self._lock:
             self._card = card
         self._event(lambda now: self.flow.card_read(card.facts, now))
+
+    def _check_service(self, visit: SessionSummary | None) -> None:
+        """On the registration thread, off the lock: the network may take seconds to say no."""
+        if not self.gateway.reachable():
+            self._event(lambda now: self.flow.service_unreachable(visit, now))
 
     def _fail(self, reason: Reason) -> None:
         self._event(lambda now: self.flow.card_failed(reason, now))

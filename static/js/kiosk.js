@@ -44,7 +44,9 @@
 (function () {
   const main = document.querySelector("main[data-step]");
   if (!main) return;
-  const version = Number(main.dataset.version);
+  // A display option changed on the PIN screen is applied in place (adopt, below), so the
+  // digits typed stay; while that runs, the long poll must not reload the page.
+  let adopting = null;
   // A kiosk: no long-press menu (copy, open in a new tab, print) on the resident screens.
   document.addEventListener("contextmenu", (e) => e.preventDefault());
 
@@ -52,10 +54,11 @@
   async function follow() {
     for (;;) {
       try {
-        const res = await fetch("state?since=" + version, { cache: "no-store" });
+        const res = await fetch("state?since=" + main.dataset.version, { cache: "no-store" });
+        if (adopting) { await adopting; continue; } // ask again, from the adopted version
         if (res.ok) {
           const state = await res.json();
-          if (state.version !== version) { window.location.replace(window.location.pathname); return; }
+          if (state.version !== Number(main.dataset.version)) { window.location.replace(window.location.pathname); return; }
         } else {
           await new Promise((r) => setTimeout(r, 1000));
         }
@@ -95,7 +98,15 @@
   function opens(action, id) {
     const dialog = document.getElementById(id);
     document.querySelectorAll('[data-action="' + action + '"]').forEach((b) =>
-      b.addEventListener("click", () => dialog && dialog.showModal()));
+      b.addEventListener("click", () => {
+        if (!dialog) return;
+        dialog.showModal();
+        // Open at the top, title first: showModal focuses the last button and scrolls to it.
+        const title = dialog.querySelector("h2");
+        title.tabIndex = -1;
+        title.focus({ preventScroll: true });
+        dialog.scrollTop = 0;
+      }));
   }
   opens("help", "help-dialog");
   opens("display", "display-dialog");
@@ -135,7 +146,7 @@
   }
 
   // Any form: one submission only (a double tap must not send twice).
-  document.querySelectorAll("form").forEach((form) =>
+  document.querySelectorAll('form:not([method="dialog"])').forEach((form) =>
     form.addEventListener("submit", (ev) => {
       if (form.dataset.sent) { ev.preventDefault(); return; }
       form.dataset.sent = "1";
@@ -181,4 +192,38 @@
   }
   pinForm.addEventListener("submit", () => { submit.disabled = true; });
   render();
+
+  // A display option on this screen: the server records it and renders the page in the new
+  // mode; its words and the body's classes are taken over here, the typed digits stay.
+  function adopt(doc) {
+    const words = "p, li, h1, h2, .btn:not([data-action='show-digits']), .key-fn";
+    const olds = document.body.querySelectorAll(words);
+    const news = doc.body.querySelectorAll(words);
+    if (olds.length !== news.length) return false;
+    document.body.className = doc.body.className;
+    olds.forEach((el, i) => {
+      el.innerHTML = news[i].innerHTML;
+      ["class", "aria-pressed"].forEach((a) => {
+        if (news[i].hasAttribute(a)) el.setAttribute(a, news[i].getAttribute(a));
+      });
+    });
+    main.dataset.version = doc.querySelector("main").dataset.version;
+    return true;
+  }
+  const displayForm = document.querySelector(".display-options");
+  if (displayForm) {
+    displayForm.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      delete displayForm.dataset.sent;
+      let finished;
+      adopting = new Promise((resolve) => { finished = resolve; });
+      post("display", { option: ev.submitter.value })
+        .then((res) => res.text())
+        .then((html) => {
+          if (!adopt(new DOMParser().parseFromString(html, "text/html"))) window.location.replace(window.location.pathname);
+        })
+        .catch(() => window.location.replace(window.location.pathname))
+        .finally(() => { adopting = null; finished(); });
+    });
+  }
 })();

@@ -292,6 +292,28 @@ def test_kiosk_shows_the_service_is_not_answering_and_records_it(instance, pki_d
         server.close()
 
 
+def test_a_service_that_cannot_be_reached_is_said_before_the_pin(instance, pki_dir):
+    import socket
+
+    from kiosk import create_app
+
+    with socket.socket() as s:  # a port nobody listens on: the service is down
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "t",
+                      "gateway_url": f"http://127.0.0.1:{port}", "gateway_attempts": 1})  # fmt: skip
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    try:
+        terminal, demo, web = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"], app.test_client()
+        demo.insert("hanako")
+        wait_until(lambda: terminal.snapshot()["step"] == "error", timeout=15)
+        html = web.get("/").get_data(as_text=True)
+        assert 'data-reason="gateway_unavailable"' in html and "data-key=" not in html
+        assert "data-action=\"agree\"" not in html
+    finally:
+        app.extensions["kiosk.terminal"].stop()
+
+
 # -- mutual TLS -------------------------------------------------------------------------------
 def _cert(subject: str, key, issuer_cert=None, issuer_key=None, ca=False, ip=None):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])

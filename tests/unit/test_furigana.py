@@ -24,3 +24,12 @@ def test_attributes_scripts_and_existing_ruby_are_untouched():
     assert "const s = '漢字';" in out
     assert "<ruby>決定<rt>けってい</rt></ruby>" in out
     assert out.count("<rt>かかり</rt>") == 1
+
+
+def test_a_reading_already_given_in_parentheses_is_not_doubled():
+    for text in ("保険証(ほけんしょう)として", "保険証（ほけんしょう）として"):
+        out = annotate_text(text)
+        assert "<ruby>" not in out and out == text
+    # Kanji without a reading of their own next to one with it still get ruby.
+    out = annotate_text("係の保険証(ほけんしょう)")
+    assert "<ruby>係<rt>かかり</rt></ruby>" in out and out.count("ほけんしょう") == 1

@@ -29,6 +29,9 @@ class SlowGateway:
             self.called.set()
             assert self.release.wait(30), "the test never released the call"
 
+    def reachable(self, timeout: float = 2.0) -> bool:
+        return True
+
     def challenge(self):
         self._wait("challenge")
         return self.inner.challenge()

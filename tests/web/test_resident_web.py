@@ -44,6 +44,8 @@ def test_wrong_pin_shows_tries_left(client, demo, terminal):
     html = client.get("/").text
     assert step_of(html) == "pin"
     assert "暗証番号がちがいます" in html and "あと2回入力できます" in html
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1).strip()
+    assert heading == "暗証番号がちがいます"  # what happened comes first, then the tries left
     assert demo.reader.card.tries_left() == 2
 
 
@@ -82,7 +84,7 @@ def test_state_endpoint_long_polls_and_never_carries_the_pin(client, demo, termi
     assert state["version"] > first["version"]
     assert set(state) == {
         "version", "step", "reason", "tries_left", "busy", "card_present", "reader", "reminding", "last_try_allowed",
-        "language", "options", "helper_called",
+        "language", "options", "helper_called", "pin_wrong",
     }  # fmt: skip
 
 
@@ -101,3 +103,40 @@ def test_unknown_action_is_a_400(client):
 def test_english_catalog(client, terminal):
     terminal.flow.language = "en"
     assert "Please place your My Number card on the reader" in client.get("/").text
+
+
+def _main_text(html: str) -> str:
+    main = html[html.index("<main") : html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)).strip()
+
+
+def test_a_wrong_pin_that_leaves_one_try_says_so_first_and_once(client, demo, terminal):
+    insert(demo, terminal, "ichiro", "consent")  # 2 tries left
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "9999"})
+    wait_until(lambda: terminal.snapshot()["reason"] == "one_try_left")
+    html = client.get("/").text
+    text = _main_text(html)
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1).strip()
+    assert heading == "暗証番号がちがいます"  # what happened comes first
+    assert text.index("暗証番号がちがいます") < text.index("あと1回")
+    assert "係の者をお呼びください" not in text  # the helper was called already: no contradiction
+    assert text.count("係の者") == 1, text  # one message about the helper
+
+
+def test_one_try_left_at_the_start_is_not_called_wrong(client, demo, terminal):
+    insert(demo, terminal, "sachiko", "error")  # 1 try left before any PIN
+    text = _main_text(client.get("/").text)
+    assert "ちがいます" not in text and "あと1回" in text
+    assert "係の者をお呼びください" not in text and text.count("係の者") == 1, text
+
+
+def test_english_wrong_pin_with_one_try_left(client, demo, terminal):
+    client.post("/language", data={"language": "en"})
+    insert(demo, terminal, "ichiro", "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "9999"})
+    wait_until(lambda: terminal.snapshot()["reason"] == "one_try_left")
+    text = _main_text(client.get("/").text)
+    assert text.index("The PIN was not correct") < text.index("1 more time")
+    assert text.lower().count("helper") == 1, text
