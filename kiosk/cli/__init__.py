@@ -41,6 +41,7 @@ def _serve(app, host: str, port: int) -> None:
 @click.group()
 def main() -> None:
     """Madoguchi Kiosk: register My Number cards as health-insurance cards at the counter."""
+    composition.keep_files_private()  # every command writes into the private instance folder
 
 
 @main.command()
