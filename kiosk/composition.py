@@ -17,6 +17,7 @@ from kiosk.gateway import RegistrationGateway
 from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
 from kiosk.settings import ConfigError, Settings
 from kiosk.staff.accounts import AccountStore
+from kiosk.statistics.seal import Seal
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.terminal import Terminal
 
@@ -118,8 +119,11 @@ def residents(settings: Settings) -> dict[str, Resident]:
 
 def stats_store(settings: Settings) -> StatsStore:
     if settings.stats_database_url:
+        # A shared server holds several terminals' rows, each sealed under its own key: not yet.
         return StatsStore(settings.stats_database_url)
-    return StatsStore(private_file(private_folder(settings.instance) / "stats.sqlite3"))
+    instance = private_folder(settings.instance)
+    # The seal's key and head stay in the instance folder, apart from the database they prove.
+    return StatsStore(private_file(instance / "stats.sqlite3"), seal=Seal.in_folder(instance))
 
 
 def account_store(settings: Settings) -> AccountStore:
