@@ -244,11 +244,12 @@ def merge(files: tuple[str, ...], out: str) -> None:
     for path, check in checks:
         state = f"chain ok, head {check.head[:16]}" if check.ok else f"CHAIN BROKEN: {check.problem}"
         click.echo(f"{path}: {check.rows} events, {state}")
+    if not all(check.ok for _, check in checks):
+        click.echo("merge refused: an export's chain cannot be proven (nothing written)", err=True)
+        sys.exit(1)
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         write_csv(rows, fh, EXPORT_COLUMNS)
     click.echo(f"{len(rows)} distinct events written to {out}")
-    if not all(check.ok for _, check in checks):
-        sys.exit(1)
 
 
 @stats.command("prune")

@@ -134,3 +134,22 @@ def test_a_store_from_before_the_seal_upgrades_and_its_rows_are_pinned(tmp_path)
             prev = link
     report = store.verify()
     assert not report.ok and "row 5 differs from the sealed head" in report.problem
+
+
+def test_merge_refuses_an_export_with_its_first_row_removed(tmp_path, cli):
+    import csv
+
+    store = StatsStore(tmp_path / "a.sqlite3")
+    store.append([legacy_event(n) for n in range(3)])
+    path = tmp_path / "a.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        store.export_csv(fh)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows([rows[0], *rows[2:]])  # row 1 gone
+
+    done = cli("stats", "merge", path, "--out", tmp_path / "merged.csv")
+
+    assert done.exit_code == 1 and "row 1 is missing" in done.stdout
+    assert not (tmp_path / "merged.csv").exists()
