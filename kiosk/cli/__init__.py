@@ -187,10 +187,24 @@ def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
 
 
 @stats.command("verify")
+@click.option("--head", "heads", multiple=True, help="A line printed by `kiosk stats head` the chain must still hold.")
 @config_option
-def verify(config_path: str | None) -> None:
+def verify(heads: tuple[str, ...], config_path: str | None) -> None:
     """Check the hash chain; report the first altered, missing or moved row (exit 1)."""
-    report = _stats_store(config_path).verify()
+    from kiosk.statistics.seal import SealError, read_signed_head
+
+    settings = _settings(config_path)
+    store = composition.stats_store(settings)
+    report = store.verify()
+    for line in heads if report.ok else ():
+        try:
+            seq, row_hash = read_signed_head(settings.instance, line)
+        except SealError as exc:
+            _fail(str(exc))
+        found = store.hash_at(seq)
+        if found != row_hash:
+            what = "missing" if found is None else "rewritten"
+            report = _broken_report(report, f"row {seq} of the signed head is {what}")
     if report.ok:
         click.echo(f"ok: {report.rows} events, chain head {report.head}")
         if report.unproven:
@@ -198,6 +212,32 @@ def verify(config_path: str | None) -> None:
     else:
         click.echo(f"BROKEN after {report.rows} good events: {report.problem}", err=True)
         sys.exit(1)
+
+
+def _broken_report(report, problem: str):
+    from dataclasses import replace
+
+    return replace(report, ok=False, problem=problem)
+
+
+@stats.command("head")
+@click.option("--day", required=True, help="YYYY-MM-DD (local): the chain's head at the end of that day.")
+@config_option
+def head(day: str, config_path: str | None) -> None:
+    """Print the day's chain head, signed with the terminal's key, for the manager to keep."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.statistics.seal import signed_head
+
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        _fail(f"--day {day!r}: use YYYY-MM-DD")
+    settings = _settings(config_path)
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), ZoneInfo(settings.timezone))
+    seq, row_hash = composition.stats_store(settings).head_at(end.astimezone(dt.UTC))
+    click.echo(signed_head(settings.instance, day, seq, row_hash))
 
 
 @stats.command("report")

@@ -79,3 +79,43 @@ class Seal:
     def remember(self, first: int, seq: int, row_hash: str) -> None:
         line = f"{first} {seq} {row_hash} {self._head_mac(first, seq, row_hash)}\n"
         _create_private(self.head_path, line.encode())
+
+
+SIGNING_KEY_FILE = "chain-signing.key"
+
+
+def signing_key(folder: Path):
+    """The terminal's Ed25519 key for daily heads (made once, 0600, in the instance folder)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = folder / SIGNING_KEY_FILE
+    if not path.exists():
+        _create_private(path, Ed25519PrivateKey.generate().private_bytes_raw())
+    return Ed25519PrivateKey.from_private_bytes(path.read_bytes()), serialization
+
+
+def signed_head(folder: Path, day: str, seq: int, row_hash: str) -> str:
+    """One printable line a manager keeps (on paper or in the export): the day's head, signed.
+    Anyone with the public key can later prove the chain still ends in (or passes) this row."""
+    key, serialization = signing_key(folder)
+    statement = f"madoguchi-head {day} {seq} {row_hash}"
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return f"{statement} sig={key.sign(statement.encode()).hex()} key={public.hex()}"
+
+
+def read_signed_head(folder: Path, line: str) -> tuple[int, str]:
+    """(seq, row_hash) of a head line this terminal signed; SealError for any other line."""
+    from cryptography.exceptions import InvalidSignature
+
+    key, serialization = signing_key(folder)
+    ours = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+    try:
+        statement, sig, public = line.strip().rsplit(" ", 2)
+        _, _day, seq, row_hash = statement.split(" ")
+        if public.removeprefix("key=") != ours:
+            raise SealError("the head was signed by another key than this terminal's")
+        key.public_key().verify(bytes.fromhex(sig.removeprefix("sig=")), statement.encode())
+        return int(seq), row_hash
+    except (ValueError, InvalidSignature):
+        raise SealError(f"not a head signed by this terminal: {line.strip()[:60]}") from None

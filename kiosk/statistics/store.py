@@ -190,6 +190,27 @@ class StatsStore:
         with self.engine.connect() as db:
             return self._head(db)[1]
 
+    def head_at(self, before: dt.datetime) -> tuple[int, str]:
+        """(seq, row_hash) of the last row that ended before ``before`` (UTC), else the anchor."""
+        with self.engine.connect() as db:
+            row = db.execute(
+                sa.text("SELECT seq, row_hash FROM events WHERE ended_at < :t ORDER BY seq DESC LIMIT 1"),
+                {"t": before.isoformat(timespec="seconds")},
+            ).fetchone()
+            if row is None:
+                row = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+        return (int(row[0]), row[1]) if row else (0, GENESIS)
+
+    def hash_at(self, seq: int) -> str | None:
+        """The row_hash of row ``seq`` (or of the anchor, if it is the anchor's); None if gone."""
+        with self.engine.connect() as db:
+            row = db.execute(sa.text("SELECT row_hash FROM events WHERE seq = :s"), {"s": seq}).fetchone()
+            if row is None:
+                row = db.execute(sa.text("SELECT row_hash FROM chain_anchor WHERE seq = :s"), {"s": seq}).fetchone()
+        if row is None and seq == 0:
+            return GENESIS
+        return row[0] if row else None
+
     def verify(self) -> ChainReport:
         """Walk the chain from the anchor; report the first edited, missing or moved row, then
         (with the seal key) every row the key does not prove and rows missing after the last."""

@@ -153,3 +153,50 @@ def test_merge_refuses_an_export_with_its_first_row_removed(tmp_path, cli):
 
     assert done.exit_code == 1 and "row 1 is missing" in done.stdout
     assert not (tmp_path / "merged.csv").exists()
+
+
+def test_kiosk_stats_head_prints_the_days_head_signed(tmp_path, cli):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    store = composition.stats_store(settings.load(str(config)))
+    store.append([legacy_event(n) for n in range(3)])  # 5 November, 10:00 in Japan
+
+    done = cli("stats", "head", "--day", "2026-11-05", "--config", config)
+
+    assert done.exit_code == 0
+    statement, sig, key = done.stdout.strip().rsplit(" ", 2)
+    assert statement == f"madoguchi-head 2026-11-05 3 {store.head()}"
+    Ed25519PublicKey.from_public_bytes(bytes.fromhex(key.removeprefix("key="))).verify(
+        bytes.fromhex(sig.removeprefix("sig=")), statement.encode()
+    )  # raises if the line was not signed by this terminal's key
+    before = cli("stats", "head", "--day", "2026-11-04", "--config", config).stdout
+    assert before.startswith(f"madoguchi-head 2026-11-04 0 {'0' * 64} ")
+
+
+def test_verify_against_a_printed_head_finds_the_rows_deleted_after_it(tmp_path, cli):
+    """Even with the terminal's own files rolled back, the head on the manager's paper holds."""
+    import stat
+
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    store = composition.stats_store(settings.load(str(config)))
+    store.append([legacy_event(n) for n in range(4)])
+    printed = cli("stats", "head", "--day", "2026-11-05", "--config", config).stdout.strip()
+    assert stat.S_IMODE((tmp_path / "instance" / "chain-signing.key").stat().st_mode) == 0o600
+    assert cli("stats", "verify", "--head", printed, "--config", config).exit_code == 0
+
+    with store.engine.begin() as db:
+        db.exec_driver_sql("DROP TRIGGER events_no_delete")
+        db.exec_driver_sql("DELETE FROM events WHERE seq > 2")
+    store.seal.remember(1, 2, store.head())  # the attacker also rolled the local head back
+
+    done = cli("stats", "verify", "--head", printed, "--config", config)
+    assert done.exit_code == 1 and "row 4 of the signed head is missing" in done.stderr
+    forged = printed.replace(" 4 ", " 2 ", 1)
+    assert "not a head signed by this terminal" in cli("stats", "verify", "--head", forged, "--config", config).stderr
