@@ -127,7 +127,9 @@ def stats_store(settings: Settings) -> StatsStore:
 
 
 def account_store(settings: Settings) -> AccountStore:
-    return AccountStore(private_file(private_folder(settings.instance) / "accounts.sqlite3"))
+    instance = private_folder(settings.instance)
+    # Shifts are sealed with the statistics' key: their helper hours are subsidy figures too.
+    return AccountStore(private_file(instance / "accounts.sqlite3"), seal=Seal.in_folder(instance))
 
 
 def simulated_gateway(settings: Settings, db_name: str = "gateway.sqlite3") -> SimulatedGateway:

@@ -205,6 +205,9 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
         if found != row_hash:
             what = "missing" if found is None else "rewritten"
             report = _broken_report(report, f"row {seq} of the signed head is {what}")
+    shifts = composition.account_store(settings).unproven_shifts() if report.ok else []
+    if shifts:
+        report = _broken_report(report, f"shift {', '.join(map(str, shifts))} not proven by the seal (edited)")
     if report.ok:
         click.echo(f"ok: {report.rows} events, chain head {report.head}")
         if report.unproven:

@@ -200,3 +200,24 @@ def test_verify_against_a_printed_head_finds_the_rows_deleted_after_it(tmp_path,
     assert done.exit_code == 1 and "row 4 of the signed head is missing" in done.stderr
     forged = printed.replace(" 4 ", " 2 ", 1)
     assert "not a head signed by this terminal" in cli("stats", "verify", "--head", forged, "--config", config).stderr
+
+
+def test_editing_a_helpers_shift_hours_is_caught(tmp_path, cli):
+    """The review stretched a 0.07 h shift to 12.41 h in accounts.sqlite3; verify passed."""
+    import sqlite3
+
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    accounts = composition.account_store(settings.load(str(config)))
+    accounts.create_staff("helper1", "482913")
+    accounts.start_shift("helper1", "本庁舎", "kiosk-1")
+    accounts.end_shift("helper1")
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+
+    with sqlite3.connect(accounts.path) as db:
+        db.execute("UPDATE shifts SET started_at = '2026-11-05T00:00:00+00:00'")
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "shift 1" in done.stderr
