@@ -4,6 +4,7 @@ factory and for every CLI command alike."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from kiosk.gateway import RegistrationGateway
 from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
 from kiosk.settings import ConfigError, Settings
 from kiosk.staff.accounts import AccountStore
+from kiosk.statistics.seal import Seal
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.terminal import Terminal
 
@@ -47,11 +49,38 @@ class Parts:
     accounts: AccountStore
 
 
+# The instance folder holds PIN hashes, statistics and keys: nobody else on the box reads them.
+PRIVATE_UMASK = 0o077
+
+
+def keep_files_private() -> None:
+    """From here on every file and folder this process creates is its user's alone
+    (SQLite's -wal/-shm files, the demo CA, anything a library writes)."""
+    os.umask(PRIVATE_UMASK)
+
+
+def private_folder(path: Path) -> Path:
+    """``path`` made (0700) if missing, and tightened to 0700 if an older install left it open."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` exists and is 0600 before anything (SQLite, say) writes to it."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a file from an older install: no data was written by us before this
+    return path
+
+
 def instance_folder(settings: Settings, source: str = "config") -> Path:
-    """The instance folder, created and proven writable (else a one-line ConfigError)."""
+    """The instance folder, created private and proven writable (else a one-line ConfigError)."""
+    keep_files_private()
     instance = settings.instance
     try:
-        instance.mkdir(parents=True, exist_ok=True)
+        private_folder(instance)
         probe = instance / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()
@@ -67,8 +96,10 @@ def instance_secret(instance: Path, name: str, size: int = 32) -> bytes:
     path = instance / name
     if not path.exists():
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(secrets.token_bytes(size))
-        tmp.chmod(0o600)
+        # 0600 from its first byte: created with that mode, never chmod'ed afterwards.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(size))
         tmp.replace(path)
     return path.read_bytes()
 
@@ -87,20 +118,26 @@ def residents(settings: Settings) -> dict[str, Resident]:
 
 
 def stats_store(settings: Settings) -> StatsStore:
-    return StatsStore(settings.stats_database_url or settings.instance / "stats.sqlite3")
+    if settings.stats_database_url:
+        # A shared server holds several terminals' rows, each sealed under its own key: not yet.
+        return StatsStore(settings.stats_database_url)
+    instance = private_folder(settings.instance)
+    # The seal's key and head stay in the instance folder, apart from the database they prove.
+    return StatsStore(private_file(instance / "stats.sqlite3"), seal=Seal.in_folder(instance))
 
 
 def account_store(settings: Settings) -> AccountStore:
-    settings.instance.mkdir(parents=True, exist_ok=True)
-    return AccountStore(settings.instance / "accounts.sqlite3")
+    instance = private_folder(settings.instance)
+    # Shifts are sealed with the statistics' key: their helper hours are subsidy figures too.
+    return AccountStore(private_file(instance / "accounts.sqlite3"), seal=Seal.in_folder(instance))
 
 
 def simulated_gateway(settings: Settings, db_name: str = "gateway.sqlite3") -> SimulatedGateway:
     """The local registration service (demo, training, `kiosk gateway serve`)."""
-    settings.instance.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.instance)
     ca_paths = list(settings.ca_certs) or [str(virtual_pki(settings).ca_path)]
     return SimulatedGateway(
-        settings.instance / db_name, load_ca_certificates(ca_paths),
+        private_file(settings.instance / db_name), load_ca_certificates(ca_paths),
         crl_path=settings.gateway_crl_file or None, nonce_lifetime=settings.gateway_nonce_seconds,
     )  # fmt: skip
 
@@ -137,8 +174,7 @@ def card_reader(settings: Settings) -> tuple[CardReader, DemoCards | None]:
 
 def build_terminal(settings: Settings, reader: CardReader | None = None) -> tuple[Terminal, DemoCards | None]:
     """The terminal, not started: the command that runs the app starts its card worker."""
-    instance = settings.instance
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = private_folder(settings.instance)
     demo = None
     if reader is None:
         reader, demo = card_reader(settings)

@@ -41,6 +41,7 @@ def _serve(app, host: str, port: int) -> None:
 @click.group()
 def main() -> None:
     """Madoguchi Kiosk: register My Number cards as health-insurance cards at the counter."""
+    composition.keep_files_private()  # every command writes into the private instance folder
 
 
 @main.command()
@@ -186,15 +187,60 @@ def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
 
 
 @stats.command("verify")
+@click.option("--head", "heads", multiple=True, help="A line printed by `kiosk stats head` the chain must still hold.")
 @config_option
-def verify(config_path: str | None) -> None:
+def verify(heads: tuple[str, ...], config_path: str | None) -> None:
     """Check the hash chain; report the first altered, missing or moved row (exit 1)."""
-    report = _stats_store(config_path).verify()
+    from kiosk.statistics.seal import SealError, read_signed_head
+
+    settings = _settings(config_path)
+    store = composition.stats_store(settings)
+    report = store.verify()
+    for line in heads if report.ok else ():
+        try:
+            seq, row_hash = read_signed_head(settings.instance, line)
+        except SealError as exc:
+            _fail(str(exc))
+        found = store.hash_at(seq)
+        if found != row_hash:
+            what = "missing" if found is None else "rewritten"
+            report = _broken_report(report, f"row {seq} of the signed head is {what}")
+    shifts = composition.account_store(settings).unproven_shifts() if report.ok else []
+    if shifts:
+        report = _broken_report(report, f"shift {', '.join(map(str, shifts))} not proven by the seal (edited)")
     if report.ok:
         click.echo(f"ok: {report.rows} events, chain head {report.head}")
+        if report.unproven:
+            click.echo(f"note: {report.unproven} predate the seal; the sealed head pins their hashes")
     else:
         click.echo(f"BROKEN after {report.rows} good events: {report.problem}", err=True)
         sys.exit(1)
+
+
+def _broken_report(report, problem: str):
+    from dataclasses import replace
+
+    return replace(report, ok=False, problem=problem)
+
+
+@stats.command("head")
+@click.option("--day", required=True, help="YYYY-MM-DD (local): the chain's head at the end of that day.")
+@config_option
+def head(day: str, config_path: str | None) -> None:
+    """Print the day's chain head, signed with the terminal's key, for the manager to keep."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.statistics.seal import signed_head
+
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        _fail(f"--day {day!r}: use YYYY-MM-DD")
+    settings = _settings(config_path)
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), ZoneInfo(settings.timezone))
+    seq, row_hash = composition.stats_store(settings).head_at(end.astimezone(dt.UTC))
+    click.echo(signed_head(settings.instance, day, seq, row_hash))
 
 
 @stats.command("report")
@@ -241,11 +287,12 @@ def merge(files: tuple[str, ...], out: str) -> None:
     for path, check in checks:
         state = f"chain ok, head {check.head[:16]}" if check.ok else f"CHAIN BROKEN: {check.problem}"
         click.echo(f"{path}: {check.rows} events, {state}")
+    if not all(check.ok for _, check in checks):
+        click.echo("merge refused: an export's chain cannot be proven (nothing written)", err=True)
+        sys.exit(1)
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         write_csv(rows, fh, EXPORT_COLUMNS)
     click.echo(f"{len(rows)} distinct events written to {out}")
-    if not all(check.ok for _, check in checks):
-        sys.exit(1)
 
 
 @stats.command("prune")

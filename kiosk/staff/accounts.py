@@ -20,6 +20,7 @@ from kiosk import schema_upgrade
 from kiosk.sqlite_db import transaction
 from kiosk.staff import schema
 from kiosk.staff.shifts import Shift
+from kiosk.statistics.seal import Seal
 
 HASH_METHOD = "scrypt"
 MAX_FAILED_LOGINS = 5
@@ -46,9 +47,10 @@ def note_is_safe(text: str) -> bool:
 
 
 class AccountStore:
-    def __init__(self, path: str | Path, clock=_now) -> None:
+    def __init__(self, path: str | Path, clock=_now, seal: Seal | None = None) -> None:
         self.path = str(path)
         self.clock = clock
+        self.seal = seal
         # Opening migrates, as the statistics store does: an installed kiosk upgrades in place.
         engine = sa.create_engine(f"sqlite:///{self.path}", poolclass=NullPool)
         try:
@@ -56,6 +58,8 @@ class AccountStore:
                                                     complete_legacy=schema.metadata.create_all)  # fmt: skip
         finally:
             engine.dispose()
+        if seal is not None:
+            self._adopt_unsealed_shifts()
 
     def _db(self):
         return transaction(self.path, rows_as_dicts=True)
@@ -92,14 +96,19 @@ class AccountStore:
                 "INSERT INTO shifts (staff_code, venue, terminal_id, started_at) VALUES (?, ?, ?, ?)",
                 (code, venue, terminal_id, self.clock().isoformat()),
             )
+            self._seal_shift(db, int(cur.lastrowid))
             return int(cur.lastrowid)
 
     def end_shift(self, code: str) -> None:
         with self._db() as db:
+            open_ids = [r["id"] for r in db.execute(
+                "SELECT id FROM shifts WHERE staff_code = ? AND ended_at IS NULL", (code,)).fetchall()]  # fmt: skip
             db.execute(
                 "UPDATE shifts SET ended_at = ? WHERE staff_code = ? AND ended_at IS NULL",
                 (self.clock().isoformat(), code),
             )
+            for shift_id in open_ids:
+                self._seal_shift(db, shift_id)
 
     def close_forgotten_shifts(self, close_at: dt.time, tz) -> int:
         """A shift left open past its day's closing time ends at that time, flagged."""
@@ -116,8 +125,38 @@ class AccountStore:
                         "UPDATE shifts SET ended_at = ?, auto_closed = 1 WHERE id = ?",
                         (deadline.astimezone(dt.UTC).isoformat(), row["id"]),
                     )
+                    self._seal_shift(db, row["id"])
                     closed += 1
         return closed
+
+    # -- the seal over shifts: their hours are subsidy figures -------------------------------
+    _SEALED = ("id", "staff_code", "venue", "terminal_id", "started_at", "ended_at", "auto_closed")
+
+    def _shift_mac(self, row) -> str:
+        assert self.seal is not None
+        return self.seal.mac(int(row["id"]), "shift " + "|".join(str(row[c]) for c in self._SEALED))
+
+    def _seal_shift(self, db, shift_id: int) -> None:
+        """Seal the one shift this transaction just wrote, never a row found in the file."""
+        if self.seal is None:
+            return
+        row = db.execute("SELECT * FROM shifts WHERE id = ?", (shift_id,)).fetchone()
+        db.execute("UPDATE shifts SET shift_mac = ? WHERE id = ?", (self._shift_mac(row), shift_id))
+
+    def _adopt_unsealed_shifts(self) -> None:
+        """A file from before the seal: its shifts are sealed once, as found, when first opened."""
+        with self._db() as db:
+            if db.execute("SELECT 1 FROM shifts WHERE shift_mac IS NOT NULL LIMIT 1").fetchone() is None:
+                for row in db.execute("SELECT id FROM shifts").fetchall():
+                    self._seal_shift(db, row["id"])
+
+    def unproven_shifts(self) -> list[int]:
+        """Ids of shifts the seal key does not prove: edited, or written without the kiosk."""
+        if self.seal is None:
+            return []
+        with self._db() as db:
+            rows = db.execute("SELECT * FROM shifts ORDER BY id").fetchall()
+        return [int(r["id"]) for r in rows if r["shift_mac"] != self._shift_mac(r)]
 
     def shifts(self) -> list[Shift]:
         with self._db() as db:

@@ -28,6 +28,8 @@ shifts = sa.Table(
     sa.Column("started_at", sa.Text, nullable=False),
     sa.Column("ended_at", sa.Text),
     sa.Column("auto_closed", sa.Integer, nullable=False, server_default=sa.text("0")),
+    # HMAC of the shift under the statistics seal key: its hours count in the subsidy report.
+    sa.Column("shift_mac", sa.Text),
     sqlite_autoincrement=True,
 )
 

@@ -38,6 +38,8 @@ events = sa.Table(
     sa.Column("seq", BigId),
     sa.Column("prev_hash", sa.Text),
     sa.Column("row_hash", sa.Text),
+    # HMAC of (seq, row_hash) under the terminal's seal key, which is never in the database.
+    sa.Column("row_mac", sa.Text),
     sa.Index("events_ended_at", "ended_at"),
     sqlite_autoincrement=True,
 )
@@ -49,6 +51,13 @@ chain_anchor = sa.Table(
     sa.Column("id", sa.Integer, sa.CheckConstraint("id = 1"), primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("row_hash", sa.Text, nullable=False),
+)
+
+# A row here, inside prune's own transaction, is the only way past the no-delete trigger.
+chain_prune = sa.Table(
+    "chain_prune",
+    metadata,
+    sa.Column("id", sa.Integer, sa.CheckConstraint("id = 1"), primary_key=True, autoincrement=False),
 )
 
 monthly_summary = sa.Table(
@@ -77,5 +86,23 @@ APPEND_ONLY_TRIGGER = {
         "DROP TRIGGER IF EXISTS events_no_update ON events",
         "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
         " FOR EACH ROW EXECUTE FUNCTION events_append_only()",
+    ],
+}
+
+# Rows leave only through prune, which folds them into monthly_summary and anchors the chain.
+NO_DELETE_TRIGGER = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events\n"
+        "WHEN NOT EXISTS (SELECT 1 FROM chain_prune)\n"
+        "BEGIN SELECT RAISE(ABORT, 'statistics events are append-only (use kiosk stats prune)'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION events_no_delete() RETURNS trigger LANGUAGE plpgsql AS\n"
+        "$$ BEGIN IF NOT EXISTS (SELECT 1 FROM chain_prune) THEN\n"
+        "RAISE EXCEPTION 'statistics events are append-only (use kiosk stats prune)'; END IF;\n"
+        "RETURN OLD; END $$",
+        "DROP TRIGGER IF EXISTS events_no_delete ON events",
+        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+        " FOR EACH ROW EXECUTE FUNCTION events_no_delete()",
     ],
 }

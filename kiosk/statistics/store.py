@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from kiosk.statistics import migrate
+from kiosk.statistics.seal import Seal, SealError
 from kiosk.visit.flow import SessionSummary
 
 COLUMNS = (
@@ -66,13 +67,14 @@ class ChainReport:
     rows: int
     head: str
     problem: str = ""
+    unproven: str = ""  # rows only the plain chain vouches for (stored before the seal existed)
 
 
 class StatsStore:
     """The events, in a SQLite file in the instance folder (WAL, full sync: a crash loses no
     committed row) or in one PostgreSQL database shared by several terminals."""
 
-    def __init__(self, path_or_url: str | Path) -> None:
+    def __init__(self, path_or_url: str | Path, seal: Seal | None = None) -> None:
         target = str(path_or_url)
         if target.startswith("sqlite:///"):
             target = target.removeprefix("sqlite:///")  # a SQLite URL is just the file
@@ -86,6 +88,12 @@ class StatsStore:
             self.engine = sa.create_engine(target, pool_pre_ping=True)
         # Opening migrates: an installed kiosk brings its store to the newest schema by itself.
         self.migration = migrate.upgrade(self.engine)
+        self.seal = seal
+        if seal is not None and seal.known_head() is None:
+            # First opened with a key (a new store, or one from before the seal): pin its head.
+            with self.engine.connect() as db:
+                seq, head = self._head(db)
+            seal.remember(seq + 1, seq, head)
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
         event_id = str(uuid.uuid4())
@@ -117,10 +125,8 @@ class StatsStore:
 
     def append(self, rows: Iterable[tuple]) -> int:
         """Append rows (values in COLUMNS order) to the chain in one transaction."""
-        insert = sa.text(
-            f"INSERT INTO events ({', '.join(COLUMNS + CHAIN_COLUMNS)}) "
-            f"VALUES ({', '.join(':' + c for c in COLUMNS + CHAIN_COLUMNS)})"
-        )
+        stored = COLUMNS + CHAIN_COLUMNS + ("row_mac",)
+        insert = sa.text(f"INSERT INTO events ({', '.join(stored)}) VALUES ({', '.join(':' + c for c in stored)})")
         count = 0
         with self.engine.begin() as db:
             self._lock(db)
@@ -129,7 +135,8 @@ class StatsStore:
             for values in rows:
                 seq += 1
                 link = row_hash(prev, seq, values)
-                batch.append(dict(zip(COLUMNS + CHAIN_COLUMNS, (*values, seq, prev, link), strict=True)))
+                mac = self.seal.mac(seq, link) if self.seal else None
+                batch.append(dict(zip(stored, (*values, seq, prev, link, mac), strict=True)))
                 prev = link
                 if len(batch) >= 5000:
                     db.execute(insert, batch)
@@ -138,6 +145,10 @@ class StatsStore:
             if batch:
                 db.execute(insert, batch)
                 count += len(batch)
+        if self.seal is not None and count:
+            known = self.seal.known_head()
+            first = known.first_sealed if known else seq - count + 1
+            self.seal.remember(first, seq, prev)  # after the commit: the head names stored rows only
         return count
 
     @staticmethod
@@ -179,15 +190,64 @@ class StatsStore:
         with self.engine.connect() as db:
             return self._head(db)[1]
 
+    def head_at(self, before: dt.datetime) -> tuple[int, str]:
+        """(seq, row_hash) of the last row that ended before ``before`` (UTC), else the anchor."""
+        with self.engine.connect() as db:
+            row = db.execute(
+                sa.text("SELECT seq, row_hash FROM events WHERE ended_at < :t ORDER BY seq DESC LIMIT 1"),
+                {"t": before.isoformat(timespec="seconds")},
+            ).fetchone()
+            if row is None:
+                row = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
+        return (int(row[0]), row[1]) if row else (0, GENESIS)
+
+    def hash_at(self, seq: int) -> str | None:
+        """The row_hash of row ``seq`` (or of the anchor, if it is the anchor's); None if gone."""
+        with self.engine.connect() as db:
+            row = db.execute(sa.text("SELECT row_hash FROM events WHERE seq = :s"), {"s": seq}).fetchone()
+            if row is None:
+                row = db.execute(sa.text("SELECT row_hash FROM chain_anchor WHERE seq = :s"), {"s": seq}).fetchone()
+        if row is None and seq == 0:
+            return GENESIS
+        return row[0] if row else None
+
     def verify(self) -> ChainReport:
-        """Walk the chain from the anchor; report the first edited, missing or moved row."""
+        """Walk the chain from the anchor; report the first edited, missing or moved row, then
+        (with the seal key) every row the key does not prove and rows missing after the last."""
         with self.engine.connect() as db:
             anchor = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
             seq, prev = (int(anchor[0]), anchor[1]) if anchor else (0, GENESIS)
             rows = db.exec_driver_sql(
-                f"SELECT {', '.join(COLUMNS + CHAIN_COLUMNS)} FROM events ORDER BY id"
+                f"SELECT {', '.join(COLUMNS + CHAIN_COLUMNS)}, row_mac FROM events ORDER BY id"
             ).fetchall()
-        return verify_rows((tuple(r) for r in rows), seq, prev)
+        report = verify_rows((tuple(r[:-1]) for r in rows), seq, prev)
+        if not report.ok or self.seal is None:
+            return report
+
+        def broken(problem: str) -> ChainReport:
+            return ChainReport(False, report.rows, report.head, problem)
+
+        try:
+            known = self.seal.known_head()
+        except SealError as exc:
+            return broken(str(exc))
+        if known is None:
+            return broken("the sealed head is missing from the instance folder")
+        n = len(COLUMNS)
+        sealed = [r for r in rows if int(r[n]) >= known.first_sealed]
+        forged = [int(r[n]) for r in sealed if not self.seal.proves(int(r[n]), r[n + 2], r[-1])]
+        if forged:
+            return broken(f"{_seqs(forged)} not proven by the seal (rewritten without the key)")
+        hashes = {int(r[n]): r[n + 2] for r in rows}
+        hashes[seq] = prev  # the anchor
+        last = int(rows[-1][n]) if rows else seq
+        if known.seq > last:
+            gone = _seqs(range(last + 1, known.seq + 1))
+            return broken(f"{gone} missing: the sealed head names row {known.seq}")
+        if known.seq in hashes and hashes[known.seq] != known.row_hash:
+            return broken(f"row {known.seq} differs from the sealed head")
+        older = [int(r[n]) for r in rows if int(r[n]) < known.first_sealed]
+        return ChainReport(True, report.rows, report.head, unproven=_seqs(older) if older else "")
 
     def export_csv(self, out: TextIO) -> int:
         """Every event as CSV with its chain columns (header first); returns the row count.
@@ -217,7 +277,10 @@ class StatsStore:
                 ),
                 {"seq": last_seq},
             )
+            # The no-delete trigger lets rows go only while this transaction holds the permit.
+            db.exec_driver_sql("INSERT INTO chain_prune (id) VALUES (1)")
             deleted = db.execute(sa.text("DELETE FROM events WHERE seq <= :seq"), {"seq": last_seq}).rowcount
+            db.exec_driver_sql("DELETE FROM chain_prune")
             db.execute(
                 sa.text(
                     "INSERT INTO chain_anchor (id, seq, row_hash) VALUES (1, :seq, :hash)"
@@ -263,6 +326,19 @@ def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> Cha
     return ChainReport(True, count, prev)
 
 
+def _seqs(seqs: Iterable[int]) -> str:
+    """Sequence numbers as a reader names them: 'row 6', 'rows 1-6', 'rows 2, 5-7'."""
+    runs: list[list[int]] = []
+    for n in sorted(seqs):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
+    single = len(runs) == 1 and runs[0][0] == runs[0][1]
+    return ("row " if single else "rows ") + ", ".join(parts)
+
+
 INT_COLUMNS = {"pin_attempts", "tries_left_at_start", "new_card", "assisted", "seq"}
 NULLABLE = {"reason", "tries_left_at_start", "new_card", "age_band"}
 
@@ -285,14 +361,14 @@ def typed_row(row: dict) -> tuple:
 
 def merge_exports(paths: Iterable[str | Path]) -> tuple[list[dict], list[tuple[str, ChainReport]]]:
     """Events of several terminals' exports, each counted once (by event_id), with each
-    file's own chain check (a file whose chain is broken is reported, and still merged)."""
+    file's own chain check from the genesis (the caller refuses a merge with a broken one)."""
     seen: dict[str, dict] = {}
     checks = []
     for path in paths:
         rows = read_csv_export(path)
-        first_seq = int(rows[0]["seq"]) - 1 if rows else 0
-        first_prev = rows[0]["prev_hash"] if rows else GENESIS
-        checks.append((str(path), verify_rows((typed_row(r) for r in rows), first_seq, first_prev)))
+        # An export is proven from the chain's start: a file that begins later (its first rows
+        # cut off) is checked from the genesis, so the missing rows are named, not trusted.
+        checks.append((str(path), verify_rows(typed_row(r) for r in rows)))
         for row in rows:
             seen.setdefault(row["event_id"], row)
     merged = sorted(seen.values(), key=lambda r: (r["started_at"], r["terminal_id"], r["event_id"]))

@@ -43,11 +43,11 @@ def test_accounts_made_before_migrations_still_sign_in_after_the_upgrade(tmp_pat
 
     accounts = AccountStore(path)
 
-    assert accounts.migration == "adopted the existing store as revision 0001, now at 0001"
+    assert accounts.migration == "adopted the existing store as revision 0001, now at 0002"
     assert accounts.check_staff("S01", "2468") and not accounts.check_staff("S01", "1357")
     assert accounts.check_manager("kacho", "correct horse battery")
     assert [s.staff_code for s in accounts.shifts()] == ["S01"]
-    assert revision(path) == "0001"
+    assert revision(path) == "0002"
 
 
 def test_accounts_opened_twice_are_left_alone_and_match_the_old_columns(tmp_path):
@@ -56,10 +56,11 @@ def test_accounts_opened_twice_are_left_alone_and_match_the_old_columns(tmp_path
 
     again = AccountStore(tmp_path / "accounts.sqlite3")
 
-    assert first.migration == "created at revision 0001"
-    assert again.migration == "already at revision 0001"
+    assert first.migration == "created at revision 0002"
+    assert again.migration == "already at revision 0002"
     assert again.check_staff("S02", "1357")
     create_legacy_accounts(tmp_path / "legacy.sqlite3")
+    AccountStore(tmp_path / "legacy.sqlite3")  # adopted as 0001, then upgraded like the new one
     assert described(tmp_path / "accounts.sqlite3") == described(tmp_path / "legacy.sqlite3")
 
 

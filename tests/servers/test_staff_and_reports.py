@@ -171,7 +171,8 @@ def test_merge_of_two_terminals_counts_each_event_once(tmp_path):
 def _tamper(store, sql: str):
     """What an attacker with write access to the database would do."""
     with store.engine.begin() as db:
-        db.exec_driver_sql("DROP TRIGGER events_no_update" + ("" if store.is_sqlite else " ON events"))
+        for trigger in ("events_no_update", "events_no_delete"):
+            db.exec_driver_sql(f"DROP TRIGGER {trigger}" + ("" if store.is_sqlite else " ON events"))
         db.exec_driver_sql(sql)
 
 

@@ -92,6 +92,7 @@ def test_a_new_store_has_the_same_columns_as_one_made_before_migrations(database
     create_legacy_store(legacy)
 
     StatsStore(database)
+    StatsStore(legacy)  # adopted as 0001, then upgraded through the later revisions
 
     assert columns(database) == columns(legacy)
 
