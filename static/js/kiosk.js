@@ -183,8 +183,13 @@
   document.addEventListener("keydown", (ev) => {
     const cmd = command(ev);
     if (cmd === null) return;
-    // Someone tabbing to a button and pressing Enter gets that button, as everywhere.
-    if (cmd === "enter" && document.activeElement && document.activeElement.matches("button, a[href], input, select")) return;
+    // Someone tabbing to a button and pressing Enter gets that button, as everywhere; but not a
+    // button left focused in a dialog just closed (Chromium restores focus a moment later).
+    const focused = document.activeElement;
+    if (cmd === "enter" && focused && focused.matches("button, a[href], input, select")) {
+      const box = focused.closest("dialog");
+      if (box ? box.open : !document.querySelector("dialog[open]")) return;
+    }
     ev.preventDefault(); // Enter on a focused button must not act twice
     if (ev.repeat) return; // a key held down is one press
     const dialog = document.querySelector("dialog[open]");
