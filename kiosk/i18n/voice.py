@@ -39,6 +39,12 @@ VOICE_SDIST_SHA256 = "d5ada46f7fc2b52c1c79c273eb9668ff6ad7ab276a8db9d8be119ef934
 VOICE_MEMBER = f"{VOICE_PACKAGE}-{VOICE_VERSION}/pyopenjtalk/htsvoice/mei_normal.htsvoice"
 
 
+ENTERED_KEY = "keypad-entered"
+KEYPAD_HELP = _l(
+    "With the number keys: Enter goes on, minus stops, plus repeats the voice, dot deletes a digit, slash opens help."
+)
+
+
 def screen_key(state: dict[str, Any]) -> str:
     """One key per distinct thing a screen says (the same key, the same words)."""
     step, reason = state["step"], state["reason"]
@@ -57,8 +63,9 @@ def screen_key(state: dict[str, Any]) -> str:
 def _texts() -> dict[str, list]:
     """What each screen says, in the catalog's words (call under a locale)."""
     texts: dict[str, list] = {
+        # The first screen also tells a resident who cannot see it how the number keys work.
         "idle": [_l("Please place your My Number card on the reader"),
-                 _l("Place it face up. The screen will move on by itself.")],
+                 _l("Place it face up. The screen will move on by itself."), KEYPAD_HELP],
         "idle-reading": [_l("Reading your card"), _l("Please leave the card on the reader.")],
         "idle-no-reader": [_l("The card reader is not working"), _l("Please call the helper.")],
         "consent": [_l("Use this card as your health insurance card?"),
@@ -66,6 +73,8 @@ def _texts() -> dict[str, list]:
                     _l("Registering is free. You need your 4-digit PIN."),
                     _l("You can stop at any time. Nothing is registered until the end.")],
         "registering": [_l("Registering"), _l("Please wait, and leave the card on the reader.")],
+        # Played by the page once the fourth digit is typed (never the digits themselves).
+        ENTERED_KEY: [_l("4 digits entered. Press Enter.")],
     }
     for tries in (1, 2, 3):
         texts[f"pin-{tries}"] = [

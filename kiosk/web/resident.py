@@ -40,6 +40,7 @@ def screen():
     settings = current_app.config["KIOSK"]
     key = voice.screen_key(state)
     src = voice.audio_url(state["language"], key)
+    entered = voice.audio_url(state["language"], voice.ENTERED_KEY) if state["step"] == "pin" else None
     options = DISPLAY_OPTIONS if state["language"] in ("ja", "ja-easy") else DISPLAY_OPTIONS[:2]
     printer = current_app.extensions["kiosk.slip"]
     if state["step"] not in ("done", "error"):
@@ -51,6 +52,7 @@ def screen():
         settings=settings,
         voice_key=key,
         voice_src=url_for("static", filename=src) if src else None,
+        entered_src=url_for("static", filename=entered) if entered else None,
         display_options=options,
         idle_timeout=settings.idle_timeout_seconds,
         idle_warning=settings.idle_warning_seconds,

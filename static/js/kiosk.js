@@ -113,15 +113,16 @@
 
   // Voice guidance: each screen speaks once on arrival; 'listen again' replays it.
   const voice = document.getElementById("voice");
+  function replay() {
+    if (!voice) return;
+    voice.currentTime = 0;
+    voice.play().catch(() => {});
+    main.dataset.replays = String(Number(main.dataset.replays || 0) + 1);
+    post("used", { option: "voice_replay" });
+  }
   if (voice) {
     voice.play().catch(() => {}); // a browser without the kiosk's autoplay flag stays silent
-    document.querySelectorAll('[data-action="replay"]').forEach((b) =>
-      b.addEventListener("click", () => {
-        voice.currentTime = 0;
-        voice.play().catch(() => {});
-        main.dataset.replays = String(Number(main.dataset.replays || 0) + 1);
-        post("used", { option: "voice_replay" });
-      }));
+    document.querySelectorAll('[data-action="replay"]').forEach((b) => b.addEventListener("click", replay));
   }
 
   // Nobody touching the screen: ask 'still there?', then wipe it for the next person.
@@ -152,7 +153,76 @@
       form.dataset.sent = "1";
     }));
 
-  // PIN keypad. Digits stay in this page only until OK is pressed; never shown.
+  // A USB number keypad with the voice alone finishes a visit, for a resident who cannot see
+  // the screen. Each press answers with a tone, never with the digit spoken or shown.
+  let pin = null; // the PIN keypad's add/remove/send, on the PIN screen only
+  let tones = null;
+  const TONES = { digit: [660, 0.08], delete: [330, 0.16], refused: [200, 0.3] };
+  function tone(kind) {
+    main.dataset.keyTones = ((main.dataset.keyTones || "") + " " + kind).trim();
+    if (!window.AudioContext) return;
+    tones = tones || new AudioContext();
+    const [freq, seconds] = TONES[kind];
+    const osc = tones.createOscillator();
+    const gain = tones.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.3, tones.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, tones.currentTime + seconds);
+    osc.connect(gain).connect(tones.destination);
+    osc.start();
+    osc.stop(tones.currentTime + seconds);
+  }
+  // Numpad keys by `code` (they hold with Num Lock off, when `key` says "End" or "Delete");
+  // the main keyboard by `key`, so '+' works whatever the layout puts it on.
+  const PAD = { NumpadEnter: "enter", NumpadAdd: "repeat", NumpadSubtract: "back",
+    NumpadDecimal: "delete", NumpadComma: "delete", NumpadDivide: "help" };
+  const KEYS = { Enter: "enter", "+": "repeat", "-": "back", ".": "delete", Backspace: "delete", "/": "help" };
+  function command(ev) {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey) return null;
+    const pad = /^Numpad([0-9])$/.exec(ev.code);
+    if (pad) return pad[1];
+    if (PAD[ev.code]) return PAD[ev.code];
+    if (/^[0-9]$/.test(ev.key)) return ev.key;
+    return KEYS[ev.key] || null;
+  }
+  const press = (selector) => {
+    const button = main.querySelector(selector);
+    if (!button || button.disabled) return false;
+    button.click();
+    return true;
+  };
+  document.addEventListener("keydown", (ev) => {
+    const cmd = command(ev);
+    if (cmd === null) return;
+    // Someone tabbing to a button and pressing Enter gets that button, as everywhere; but not a
+    // button left focused in a dialog just closed (Chromium restores focus a moment later).
+    const focused = document.activeElement;
+    if (cmd === "enter" && focused && focused.matches("button, a[href], input, select")) {
+      const box = focused.closest("dialog");
+      if (box ? box.open : !document.querySelector("dialog[open]")) return;
+    }
+    ev.preventDefault(); // Enter on a focused button must not act twice
+    if (ev.repeat) return; // a key held down is one press
+    const dialog = document.querySelector("dialog[open]");
+    if (cmd === "repeat") { replay(); return; }
+    if (dialog) {
+      if (cmd === "enter" || cmd === "back") dialog.close();
+      return;
+    }
+    if (cmd === "help") { const help = document.getElementById("help-dialog"); if (help) help.showModal(); return; }
+    if (/^[0-9]$/.test(cmd)) { if (pin) pin.add(cmd, true); return; }
+    if (cmd === "delete") { if (pin) pin.remove(); return; }
+    if (cmd === "enter") {
+      if (pin) { pin.send(); return; }
+      press('[data-action="agree"]') || press('[data-action="retry"]');
+      return;
+    }
+    if (cmd === "back") press('[data-action="decline"]') || press('[data-action="cancel"]');
+  });
+
+  main.dataset.keys = "ready"; // the keypad is listening (tests wait for it)
+
+  // PIN keypad. Digits stay in this script only until OK is pressed; never shown.
   const pinForm = document.getElementById("pin-form");
   if (!pinForm) return;
   const value = document.getElementById("pin-value");
@@ -170,18 +240,35 @@
       s.classList.toggle("filled", i < digits.length && !shown);
       s.textContent = shown && i < digits.length ? digits[i] : "";
     });
-    value.value = digits;
     submit.disabled = digits.length !== 4;
+  }
+  const entered = document.getElementById("voice-entered");
+  function add(digit, keyboard) {
+    if (digits.length >= 4) { if (keyboard) tone("refused"); return; }
+    digits += digit;
+    render();
+    if (keyboard) tone("digit");
+    if (digits.length === 4 && entered) {
+      // 'Four digits entered, press Enter': the count, never the digits.
+      if (voice) voice.pause();
+      entered.currentTime = 0;
+      entered.play().catch(() => {});
+    }
   }
   pinForm.querySelectorAll("[data-key]").forEach((key) =>
     key.addEventListener("click", () => {
       const now = performance.now();
       if (key === lastKey && now - lastTime < DOUBLE_TAP_MS) return;
       lastKey = key; lastTime = now;
-      if (digits.length < 4) { digits += key.dataset.key; render(); }
+      add(key.dataset.key, false);
     }));
   pinForm.querySelector('[data-action="clear"]').addEventListener("click", () => { digits = ""; render(); });
   pinForm.querySelector('[data-action="delete"]').addEventListener("click", () => { digits = digits.slice(0, -1); render(); });
+  pin = {
+    add,
+    remove() { tone(digits ? "delete" : "refused"); digits = digits.slice(0, -1); render(); },
+    send() { if (digits.length === 4 && !pinForm.dataset.sent) pinForm.requestSubmit(submit); else tone("refused"); },
+  };
   if (show) {
     show.addEventListener("click", () => {
       shown = !shown;
@@ -190,7 +277,12 @@
       render();
     });
   }
-  pinForm.addEventListener("submit", () => { submit.disabled = true; });
+  pinForm.addEventListener("submit", (ev) => {
+    if (ev.defaultPrevented) return;
+    // A hidden input's value is its attribute: the digits reach the DOM only as the form leaves.
+    value.value = digits;
+    submit.disabled = true;
+  });
   render();
 
   // A display option on this screen: the server records it and renders the page in the new

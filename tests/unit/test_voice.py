@@ -106,3 +106,11 @@ def test_the_voice_is_fetched_by_package_name_and_version_and_verified(tmp_path)
     assert list(cache.iterdir()) == [htsvoice]  # only the voice is kept, not the archive
     # The cache is the source from now on: the registry is not asked again.
     assert voice.fetch_voice(cache, sdist=tmp_path / "absent.tar.gz") == htsvoice
+
+
+def test_the_first_screen_says_how_to_use_the_number_keys(catalog_app):
+    text = voice.spoken_text("idle", "ja")
+    for key in ("エンター", "マイナス", "プラス", "ピリオド", "スラッシュ"):
+        assert key in text
+    # Four digits typed: the count and the next key are spoken, never a digit of the PIN.
+    assert voice.spoken_text(voice.ENTERED_KEY, "ja-easy") == "4つ 入れました。エンターを おしてください。"
