@@ -10,9 +10,11 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip python3-dev
           libpcsclite-dev swig pkg-config gcc)
 if [ "${1:-}" = "test" ]; then
-  # open-jtalk, its dictionary and opus-tools: `kiosk voice build` after a catalog change.
+  # open-jtalk, its dictionary, espeak-ng (the five other languages' voices) and opus-tools:
+  # `kiosk voice build` after a catalog change.
   # postgresql: the statistics tests run on SQLite and on a throwaway PostgreSQL server.
-  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic opus-tools postgresql)
+  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic espeak-ng opus-tools
+            postgresql)
 fi
 missing=()
 for p in "${packages[@]}"; do
