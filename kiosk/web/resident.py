@@ -31,6 +31,7 @@ def screen():
     settings = current_app.config["KIOSK"]
     key = voice.screen_key(state)
     src = voice.audio_url(state["language"], key)
+    dialog_voices = {k: voice.audio_url(state["language"], k) for k in voice.DIALOG_KEYS}
     options = DISPLAY_OPTIONS if state["language"] in ("ja", "ja-easy") else DISPLAY_OPTIONS[:2]
     return render_template(
         "resident.html",
@@ -39,6 +40,7 @@ def screen():
         settings=settings,
         voice_key=key,
         voice_src=url_for("static", filename=src) if src else None,
+        dialog_voices={k: url_for("static", filename=v) for k, v in dialog_voices.items() if v},
         display_options=options,
         idle_timeout=settings["idle_timeout_seconds"],
         idle_warning=settings["idle_warning_seconds"],

@@ -91,27 +91,40 @@
     return fetch(path, { method: "POST", body, credentials: "same-origin" });
   }
 
+  // Voice guidance: each screen speaks once on arrival and each dialog when it opens, one voice
+  // at a time; 'listen again' replays what is in front of the resident (the open dialog, else
+  // the screen). data-speaking on <main> names what was last started (the tests read it).
+  function speak(audio) {
+    if (!audio) return;
+    document.querySelectorAll("audio").forEach((a) => { if (a !== audio) a.pause(); });
+    audio.currentTime = 0;
+    audio.play().catch(() => {}); // a browser without the kiosk's autoplay flag stays silent
+    main.dataset.speaking = audio.dataset.voice;
+  }
+  function showDialog(dialog) {
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
+    speak(dialog.querySelector("audio"));
+  }
+  document.querySelectorAll("dialog").forEach((d) =>
+    d.addEventListener("close", () => d.querySelectorAll("audio").forEach((a) => a.pause())));
+  speak(document.getElementById("voice"));
+  document.querySelectorAll('[data-action="replay"]').forEach((b) =>
+    b.addEventListener("click", () => {
+      const open = document.querySelector("dialog[open]");
+      speak(open ? open.querySelector("audio") : document.getElementById("voice"));
+      main.dataset.replays = String(Number(main.dataset.replays || 0) + 1);
+      post("used", { option: "voice_replay" });
+    }));
+
   // Help and display dialogs, from every screen.
   function opens(action, id) {
     const dialog = document.getElementById(id);
     document.querySelectorAll('[data-action="' + action + '"]').forEach((b) =>
-      b.addEventListener("click", () => dialog && dialog.showModal()));
+      b.addEventListener("click", () => showDialog(dialog)));
   }
   opens("help", "help-dialog");
   opens("display", "display-dialog");
-
-  // Voice guidance: each screen speaks once on arrival; 'listen again' replays it.
-  const voice = document.getElementById("voice");
-  if (voice) {
-    voice.play().catch(() => {}); // a browser without the kiosk's autoplay flag stays silent
-    document.querySelectorAll('[data-action="replay"]').forEach((b) =>
-      b.addEventListener("click", () => {
-        voice.currentTime = 0;
-        voice.play().catch(() => {});
-        main.dataset.replays = String(Number(main.dataset.replays || 0) + 1);
-        post("used", { option: "voice_replay" });
-      }));
-  }
 
   // Nobody touching the screen: ask 'still there?', then wipe it for the next person.
   // No decision has a time limit while the resident keeps touching the screen.
@@ -129,7 +142,7 @@
         sent = true;
         post("action", { action: "timeout" }).finally(() => window.location.replace(window.location.pathname));
       } else if (idle >= timeout - warning && still && !still.open) {
-        still.showModal();
+        showDialog(still);
       }
     }, 500);
   }
