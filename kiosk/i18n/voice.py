@@ -121,6 +121,16 @@ def spoken_text(key: str, voice: str) -> str:
     return " ".join(part if part.endswith(("?", "!", "。", "？", "！", ".")) else part + stop for part in parts)
 
 
+def manifest_digest(key: str, voice: str) -> str:
+    """What the manifest keeps for a file: its words and, for espeak-ng, the voice and speed that
+    spoke them, so that changing either remakes the file (needs an app context)."""
+    text = spoken_text(key, voice)
+    engine = voice_language(voice).espeak
+    if engine is not None:
+        text = f"espeak-ng -v {engine} -s {ESPEAK_SPEED}\n{text}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def audio_path(voice: str, key: str) -> Path:
     return VOICE_DIR / voice / f"{key}.ogg"
 
@@ -235,8 +245,7 @@ def build(cache: Path, sdist: Path | None = None) -> Iterator[tuple[str, str, bo
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     for voice in VOICES:
         for key in screen_keys():
-            text = spoken_text(key, voice)
-            digest = hashlib.sha256(text.encode()).hexdigest()
+            text, digest = spoken_text(key, voice), manifest_digest(key, voice)
             entry = f"{voice}/{key}"
             made = manifest.get(entry) != digest or not audio_path(voice, key).exists()
             if made:

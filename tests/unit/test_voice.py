@@ -62,8 +62,7 @@ def test_every_screen_has_its_audio_file_saying_the_current_words(catalog_app, v
         path = voice.audio_path(voice_name, key)
         assert path.exists(), f"{path} is missing: run `kiosk voice build`"
         assert path.read_bytes()[:4] == b"OggS", path
-        digest = hashlib.sha256(voice.spoken_text(key, voice_name).encode()).hexdigest()
-        if manifest.get(f"{voice_name}/{key}") != digest:
+        if manifest.get(f"{voice_name}/{key}") != voice.manifest_digest(key, voice_name):
             stale.append(key)
     assert not stale, f"audio says old words, run `kiosk voice build`: {stale}"
 
@@ -84,6 +83,12 @@ def test_every_language_speaks_in_its_own_voice_on_every_screen_and_dialog():
 def test_the_still_there_dialog_is_spoken_in_the_residents_language(catalog_app, voice_name, words):
     text = voice.spoken_text("still-there", voice_name)
     assert words in text and not any("\u3040" <= ch <= "\u30ff" for ch in text)  # no kana
+
+
+def test_a_slower_espeak_voice_makes_the_files_stale(catalog_app, monkeypatch):
+    before = voice.manifest_digest("consent", "en")
+    monkeypatch.setattr(voice, "ESPEAK_SPEED", voice.ESPEAK_SPEED - 10)
+    assert voice.manifest_digest("consent", "en") != before
 
 
 def test_spoken_text_is_japanese_and_reads_no_bracketed_readings(catalog_app):
