@@ -45,7 +45,7 @@ VOICE_MEMBER = f"{VOICE_PACKAGE}-{VOICE_VERSION}/pyopenjtalk/htsvoice/mei_normal
 # espeak-ng's words a minute: its default 175 is too fast for an 80-year-old in a second language.
 ESPEAK_SPEED = 135
 # Dialogs speak when they open, whatever the screen behind them says.
-DIALOG_KEYS = ("help", "still-there")
+DIALOG_KEYS = ("help", "still-there", "display")
 
 
 def screen_key(state: dict[str, Any]) -> str:
@@ -63,7 +63,7 @@ def screen_key(state: dict[str, Any]) -> str:
     return step
 
 
-def _texts() -> dict[str, list]:
+def _texts(japanese: bool = True) -> dict[str, list]:
     """What each screen says, in the catalog's words (call under a locale)."""
     texts: dict[str, list] = {
         "idle": [_l("Please place your My Number card on the reader"),
@@ -81,6 +81,9 @@ def _texts() -> dict[str, list]:
                     "or with the Mynaportal app.")],
         "still-there": [_l("Are you still there?"),
                         _l("The screen will go back to the start soon. Touch the button to continue.")],
+        # The display options, as the dialog lists them (furigana only on the Japanese screens).
+        "display": [_l("Easier to see"), _l("Larger text"), _l("High contrast"),
+                    *([_l("Furigana")] if japanese else [])],
     }
     for tries in (1, 2, 3):
         texts[f"pin-{tries}"] = [
@@ -111,7 +114,7 @@ def spoken_text(key: str, voice: str) -> str:
     """The sentences the engine reads for ``key`` in ``voice`` (needs an app context)."""
     lang = voice_language(voice)
     with force_locale(lang.locale):
-        parts = [str(part).strip() for part in _texts()[key]]
+        parts = [str(part).strip() for part in _texts(japanese=lang.espeak is None)[key]]
     if lang.espeak is None:
         text = "。".join(part.rstrip("。.") for part in parts) + "。"
         # Readings written in brackets for the eye, 保険証(ほけんしょう), are not read twice.

@@ -31,6 +31,15 @@ def test_english_screen_and_help_dialog_speak_english_one_voice_at_a_time(screen
     assert resident.locator("main").get_attribute("data-replays") == "1"
     assert resident.evaluate(PLAYING)["help"]["playing"]
     resident.locator('[data-action="close-help"]').click()
+    resident.wait_for_selector("#help-dialog:not([open])", state="attached")
+    # The dialog's 'close' event comes a task after the dialog closes.
+    resident.wait_for_function("() => document.querySelector('#help-dialog audio').paused")
     heard = resident.evaluate(PLAYING)
     assert not heard["help"]["playing"] and not heard["idle"]["playing"]
     assert heard["still-there"]["src"].endswith("/voice/en/still-there.ogg")
+
+    resident.locator('header [data-action="display"]').click()  # 'easier to see' speaks its options
+    resident.wait_for_selector('#display-dialog[open]')
+    resident.wait_for_selector('main[data-speaking="display"]')
+    assert resident.evaluate(PLAYING)["display"]["src"].endswith("/voice/en/display.ogg")
+    resident.locator('[data-action="close-display"]').click()

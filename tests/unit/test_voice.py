@@ -72,7 +72,7 @@ def test_every_language_speaks_in_its_own_voice_on_every_screen_and_dialog():
     for code, lang in LANGUAGES.items():
         if not code.startswith("ja"):
             assert lang.espeak, code  # no resident of another language hears Japanese
-        for key in ("consent", "pin-1", "error-pin_locked", "help", "still-there"):
+        for key in ("consent", "pin-1", "error-pin_locked", "help", "still-there", "display"):
             assert voice.audio_url(code, key) == f"voice/{lang.voice}/{key}.ogg", (code, key)
 
 

@@ -103,17 +103,17 @@ def test_english_catalog(client, terminal):
     assert "Please place your My Number card on the reader" in client.get("/").text
 
 
-def test_each_language_hears_its_own_voice_on_the_screen_and_in_both_dialogs(client, terminal):
+def test_each_language_hears_its_own_voice_on_the_screen_and_in_every_dialog(client, terminal):
     wait_until(lambda: terminal.snapshot()["reader"] == "empty")
     for code, folder in [("ja", "ja"), ("ja-easy", "ja-easy"), ("en", "en"), ("zh", "zh"), ("ko", "ko"),
                          ("vi", "vi"), ("pt", "pt")]:  # fmt: skip
         terminal.flow.language = code
         html = client.get("/").text
-        for key in ("idle", "help", "still-there"):
+        for key in ("idle", "help", "still-there", "display"):
             audio = re.search(rf'<audio [^>]*src="([^"]+)"[^>]*data-voice="{key}"', html)
             assert audio and audio.group(1).endswith(f"/voice/{folder}/{key}.ogg"), (code, key)
             assert client.get(audio.group(1)).status_code == 200
         # Inside each dialog, its own 'listen again' (the header's is behind the open dialog).
-        for dialog in ("still-there", "help-dialog"):
+        for dialog in ("still-there", "help-dialog", "display-dialog"):
             body = re.search(rf'<dialog id="{dialog}".*?</dialog>', html, re.S).group(0)
             assert 'data-action="replay"' in body, (code, dialog)
