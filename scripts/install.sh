@@ -11,11 +11,12 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip python3-dev
           libpcsclite-dev swig pkg-config gcc cups-client)
 if [ "${1:-}" = "test" ]; then
-  # open-jtalk, its dictionary and opus-tools: `kiosk voice build` after a catalog change.
+  # open-jtalk, its dictionary, espeak-ng (the five other languages' voices) and opus-tools:
+  # `kiosk voice build` after a catalog change.
   # postgresql: the statistics tests run on SQLite and on a throwaway PostgreSQL server.
   # cups-daemon, cups-filters(-core-drivers), poppler-utils: the slip tests print to a private cupsd
-  # with a PDF-writing queue and read the PDF back with pdftotext.
-  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic opus-tools postgresql
+  # with a PDF-writing queue and read the PDF back with pdftotext. espeak-ng: the voice build.
+  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic espeak-ng opus-tools postgresql
              cups-daemon cups-filters cups-filters-core-drivers poppler-utils)
 fi
 missing=()

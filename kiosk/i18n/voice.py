@@ -1,8 +1,13 @@
 """Spoken guidance: what each resident screen says, and the audio files that say it.
 
-The audio is made offline, at install time, by `kiosk voice build`: Debian's Open JTalk with
-its naist-jdic dictionary and the 'Mei' HTS voice (MMDAgent, CC BY 3.0) taken from the
-pyopenjtalk source package, encoded to Ogg Opus. Nothing is synthesised at run time.
+The audio is made offline, at install time, by `kiosk voice build`, and encoded to Ogg Opus;
+nothing is synthesised at run time. Japanese and やさしい日本語: Debian's Open JTalk with its
+naist-jdic dictionary and the 'Mei' HTS voice (MMDAgent, CC BY 3.0) taken from the pyopenjtalk
+source package. English, Chinese, Korean, Vietnamese and Portuguese: Debian's espeak-ng, chosen
+because it is the one packaged engine that ships a voice for all five (a few MB, no model to
+download: piper-tts and the other neural engines on PyPI fetch their voices at run time, which
+a kiosk must not and this project cannot). It sounds robotic, so it speaks slowly and in short
+sentences; a resident still hears their own language rather than Japanese.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
 from kiosk import resources
-from kiosk.i18n.languages import LANGUAGES, VOICES
+from kiosk.i18n.languages import LANGUAGES, VOICES, Language
 from kiosk.i18n.messages import MESSAGES
 from kiosk.visit.flow import Reason
 
@@ -37,6 +42,10 @@ VOICE_PACKAGE, VOICE_VERSION = "pyopenjtalk", "0.4.1"
 VOICE_SDIST = f"{VOICE_PACKAGE}-{VOICE_VERSION}.tar.gz"
 VOICE_SDIST_SHA256 = "d5ada46f7fc2b52c1c79c273eb9668ff6ad7ab276a8db9d8be119ef93440f0dc"
 VOICE_MEMBER = f"{VOICE_PACKAGE}-{VOICE_VERSION}/pyopenjtalk/htsvoice/mei_normal.htsvoice"
+# espeak-ng's words a minute: its default 175 is too fast for an 80-year-old in a second language.
+ESPEAK_SPEED = 135
+# Dialogs speak when they open, whatever the screen behind them says.
+DIALOG_KEYS = ("help", "still-there", "display")
 
 
 ENTERED_KEY = "keypad-entered"
@@ -60,7 +69,7 @@ def screen_key(state: dict[str, Any]) -> str:
     return step
 
 
-def _texts() -> dict[str, list]:
+def _texts(japanese: bool = True) -> dict[str, list]:
     """What each screen says, in the catalog's words (call under a locale)."""
     texts: dict[str, list] = {
         # The first screen also tells a resident who cannot see it how the number keys work.
@@ -75,6 +84,15 @@ def _texts() -> dict[str, list]:
         "registering": [_l("Registering"), _l("Please wait, and leave the card on the reader.")],
         # Played by the page once the fourth digit is typed (never the digits themselves).
         ENTERED_KEY: [_l("4 digits entered. Press Enter.")],
+        # The help dialog's own words; the counter and helpline are settings, shown, not spoken.
+        "help": [_l("Help"), _l("The helper beside you can help at any time. They never need your PIN."),
+                 _l("You can also register later at a clinic's face recognition card reader, a Seven Bank ATM, "
+                    "or with the Mynaportal app.")],
+        "still-there": [_l("Are you still there?"),
+                        _l("The screen will go back to the start soon. Touch the button to continue.")],
+        # The display options, as the dialog lists them (furigana only on the Japanese screens).
+        "display": [_l("Easier to see"), _l("Larger text"), _l("High contrast"),
+                    *([_l("Furigana")] if japanese else [])],
     }
     for tries in (1, 2, 3):
         texts[f"pin-{tries}"] = [
@@ -93,15 +111,36 @@ def _texts() -> dict[str, list]:
 
 
 def screen_keys() -> list[str]:
+    """Every screen's and dialog's key."""
     return sorted(_texts())
 
 
+def voice_language(voice: str) -> Language:
+    return next(lang for lang in LANGUAGES.values() if lang.voice == voice)
+
+
 def spoken_text(key: str, voice: str) -> str:
-    """The sentence Open JTalk reads for ``key`` in ``voice`` (needs an app context)."""
-    with force_locale(LANGUAGES[voice].locale):
-        text = "。".join(str(part).rstrip("。.") for part in _texts()[key]) + "。"
-    # Readings written in brackets for the eye, 保険証(ほけんしょう), are not read twice.
-    return re.sub(r"[（(][^）)]*[）)]", "", text)
+    """The sentences the engine reads for ``key`` in ``voice`` (needs an app context)."""
+    lang = voice_language(voice)
+    with force_locale(lang.locale):
+        parts = [str(part).strip() for part in _texts(japanese=lang.espeak is None)[key]]
+    if lang.espeak is None:
+        text = "。".join(part.rstrip("。.") for part in parts) + "。"
+        # Readings written in brackets for the eye, 保険証(ほけんしょう), are not read twice.
+        return re.sub(r"[（(][^）)]*[）)]", "", text)
+    # Each line its own sentence, so espeak-ng pauses between them; a question keeps its '?'.
+    stop = "。" if lang.code == "zh" else "."
+    return " ".join(part if part.endswith(("?", "!", "。", "？", "！", ".")) else part + stop for part in parts)
+
+
+def manifest_digest(key: str, voice: str) -> str:
+    """What the manifest keeps for a file: its words and, for espeak-ng, the voice and speed that
+    spoke them, so that changing either remakes the file (needs an app context)."""
+    text = spoken_text(key, voice)
+    engine = voice_language(voice).espeak
+    if engine is not None:
+        text = f"espeak-ng -v {engine} -s {ESPEAK_SPEED}\n{text}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def audio_path(voice: str, key: str) -> Path:
@@ -109,7 +148,7 @@ def audio_path(voice: str, key: str) -> Path:
 
 
 def audio_url(language_code: str, key: str) -> str | None:
-    """The static URL of the screen's audio in the resident's language, else in Japanese."""
+    """The static URL of the screen's (or dialog's) audio in the resident's language, else in Japanese."""
     voice = LANGUAGES[language_code].voice
     for candidate in (voice, "ja"):
         if audio_path(candidate, key).exists():
@@ -188,37 +227,44 @@ def fetch_voice(cache: Path, sdist: Path | None = None) -> Path:
     return target
 
 
-def synthesise(text: str, htsvoice: Path, out: Path) -> None:
-    """Open JTalk → WAV → Ogg Opus (speech at 24 kbit/s: a few KB a screen)."""
+def synthesise(text: str, engine: str | Path, out: Path) -> None:
+    """Open JTalk (``engine`` is the HTS voice file) or espeak-ng (``engine`` is its voice name)
+    → WAV → Ogg Opus (speech at 24 kbit/s: a few KB a screen)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         src, wav = Path(tmp) / "text.txt", Path(tmp) / "speech.wav"
         src.write_text(text, encoding="utf-8")
-        subprocess.run(
-            ["open_jtalk", "-x", str(DICTIONARY), "-m", str(htsvoice), "-r", "0.9", "-ow", str(wav), str(src)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        if isinstance(engine, Path):
+            command = ["open_jtalk", "-x", str(DICTIONARY), "-m", str(engine), "-r", "0.9", "-ow", str(wav), str(src)]
+        else:  # -b 1: the text file is UTF-8
+            command = ["espeak-ng", "-v", engine, "-s", str(ESPEAK_SPEED), "-b", "1", "-w", str(wav), "-f", str(src)]
+        subprocess.run(command, check=True, capture_output=True)
         subprocess.run(
             ["opusenc", "--quiet", "--speech", "--bitrate", "24", str(wav), str(out)], check=True, capture_output=True
         )
 
 
 def build(cache: Path, sdist: Path | None = None) -> Iterator[tuple[str, str, bool]]:
-    """Make every screen's audio whose words changed; yield (voice, key, made)."""
-    for tool in ("open_jtalk", "opusenc"):
+    """Make every screen's audio whose words changed, in every language; yield (voice, key, made)."""
+    for tool in ("open_jtalk", "espeak-ng", "opusenc"):
         if shutil.which(tool) is None:
-            raise RuntimeError(f"{tool} is missing: run scripts/install.sh (it installs open-jtalk and opus-tools)")
-    htsvoice = fetch_voice(cache, sdist)
+            raise RuntimeError(
+                f"{tool} is missing: run scripts/install.sh test (it installs open-jtalk, espeak-ng and opus-tools)"
+            )
+    # The HTS voice is fetched only when a Japanese file is to be made; a given sdist is proved first.
+    htsvoice = fetch_voice(cache, sdist) if sdist is not None else None
     manifest_path = VOICE_DIR / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     for voice in VOICES:
         for key in screen_keys():
-            text = spoken_text(key, voice)
-            digest = hashlib.sha256(text.encode()).hexdigest()
+            text, digest = spoken_text(key, voice), manifest_digest(key, voice)
             entry = f"{voice}/{key}"
             made = manifest.get(entry) != digest or not audio_path(voice, key).exists()
             if made:
-                synthesise(text, htsvoice, audio_path(voice, key))
+                engine = voice_language(voice).espeak
+                if engine is None and htsvoice is None:
+                    htsvoice = fetch_voice(cache, sdist)
+                synthesise(text, engine or htsvoice, audio_path(voice, key))
                 manifest[entry] = digest
                 manifest_path.parent.mkdir(parents=True, exist_ok=True)
                 manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))

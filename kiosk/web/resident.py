@@ -41,6 +41,7 @@ def screen():
     key = voice.screen_key(state)
     src = voice.audio_url(state["language"], key)
     entered = voice.audio_url(state["language"], voice.ENTERED_KEY) if state["step"] == "pin" else None
+    dialog_voices = {k: voice.audio_url(state["language"], k) for k in voice.DIALOG_KEYS}
     options = DISPLAY_OPTIONS if state["language"] in ("ja", "ja-easy") else DISPLAY_OPTIONS[:2]
     printer = current_app.extensions["kiosk.slip"]
     if state["step"] not in ("done", "error"):
@@ -53,6 +54,7 @@ def screen():
         voice_key=key,
         voice_src=url_for("static", filename=src) if src else None,
         entered_src=url_for("static", filename=entered) if entered else None,
+        dialog_voices={k: url_for("static", filename=v) for k, v in dialog_voices.items() if v},
         display_options=options,
         idle_timeout=settings.idle_timeout_seconds,
         idle_warning=settings.idle_warning_seconds,

@@ -94,36 +94,47 @@
     return fetch(path, { method: "POST", body, credentials: "same-origin" });
   }
 
+  // Voice guidance: each screen speaks once on arrival and each dialog when it opens, one voice
+  // at a time; 'listen again' replays what is in front of the resident (the open dialog, else
+  // the screen). data-speaking on <main> names what was last started (the tests read it).
+  function speak(audio) {
+    if (!audio) return;
+    document.querySelectorAll("audio").forEach((a) => { if (a !== audio) a.pause(); });
+    audio.currentTime = 0;
+    audio.play().catch(() => {}); // a browser without the kiosk's autoplay flag stays silent
+    main.dataset.speaking = audio.dataset.voice;
+  }
+  function showDialog(dialog) {
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
+    // Open at the top, title first: showModal focuses the last button and scrolls to it.
+    const title = dialog.querySelector("h2");
+    if (title) {
+      title.tabIndex = -1;
+      title.focus({ preventScroll: true });
+    }
+    dialog.scrollTop = 0;
+    speak(dialog.querySelector("audio"));
+  }
+  document.querySelectorAll("dialog").forEach((d) =>
+    d.addEventListener("close", () => d.querySelectorAll("audio").forEach((a) => a.pause())));
+  speak(document.getElementById("voice"));
+  function replay() {
+    const open = document.querySelector("dialog[open]");
+    speak(open ? open.querySelector("audio") : document.getElementById("voice"));
+    main.dataset.replays = String(Number(main.dataset.replays || 0) + 1);
+    post("used", { option: "voice_replay" });
+  }
+  document.querySelectorAll('[data-action="replay"]').forEach((b) => b.addEventListener("click", replay));
+
   // Help and display dialogs, from every screen.
   function opens(action, id) {
     const dialog = document.getElementById(id);
     document.querySelectorAll('[data-action="' + action + '"]').forEach((b) =>
-      b.addEventListener("click", () => {
-        if (!dialog) return;
-        dialog.showModal();
-        // Open at the top, title first: showModal focuses the last button and scrolls to it.
-        const title = dialog.querySelector("h2");
-        title.tabIndex = -1;
-        title.focus({ preventScroll: true });
-        dialog.scrollTop = 0;
-      }));
+      b.addEventListener("click", () => showDialog(dialog)));
   }
   opens("help", "help-dialog");
   opens("display", "display-dialog");
-
-  // Voice guidance: each screen speaks once on arrival; 'listen again' replays it.
-  const voice = document.getElementById("voice");
-  function replay() {
-    if (!voice) return;
-    voice.currentTime = 0;
-    voice.play().catch(() => {});
-    main.dataset.replays = String(Number(main.dataset.replays || 0) + 1);
-    post("used", { option: "voice_replay" });
-  }
-  if (voice) {
-    voice.play().catch(() => {}); // a browser without the kiosk's autoplay flag stays silent
-    document.querySelectorAll('[data-action="replay"]').forEach((b) => b.addEventListener("click", replay));
-  }
 
   // Nobody touching the screen: ask 'still there?', then wipe it for the next person.
   // No decision has a time limit while the resident keeps touching the screen.
@@ -141,7 +152,7 @@
         sent = true;
         post("action", { action: "timeout" }).finally(() => window.location.replace(window.location.pathname));
       } else if (idle >= timeout - warning && still && !still.open) {
-        still.showModal();
+        showDialog(still);
       }
     }, 500);
   }
@@ -209,7 +220,7 @@
       if (cmd === "enter" || cmd === "back") dialog.close();
       return;
     }
-    if (cmd === "help") { const help = document.getElementById("help-dialog"); if (help) help.showModal(); return; }
+    if (cmd === "help") { showDialog(document.getElementById("help-dialog")); return; }
     if (/^[0-9]$/.test(cmd)) { if (pin) pin.add(cmd, true); return; }
     if (cmd === "delete") { if (pin) pin.remove(); return; }
     if (cmd === "enter") {

@@ -22,6 +22,7 @@ def test_still_there_then_the_decision_stops_and_the_screen_is_wiped(screens, de
     at_step(resident, "pin")
     resident.locator('[data-key="1"]').click()
     resident.wait_for_selector("#still-there[open]", timeout=6_000)
+    resident.wait_for_selector('main[data-speaking="still-there"]')  # the question is spoken too
     resident.locator('[data-action="still-here"]').click()  # a touch: the clock starts again
     assert resident.locator('main[data-step="pin"]').count() == 1
     resident.wait_for_selector("#still-there[open]", timeout=6_000)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kiosk.cli import main
 from kiosk.i18n import voice
-from kiosk.i18n.languages import VOICES
+from kiosk.i18n.languages import LANGUAGES, VOICES
 from kiosk.visit.flow import Reason, Step
 
 
@@ -62,10 +62,33 @@ def test_every_screen_has_its_audio_file_saying_the_current_words(catalog_app, v
         path = voice.audio_path(voice_name, key)
         assert path.exists(), f"{path} is missing: run `kiosk voice build`"
         assert path.read_bytes()[:4] == b"OggS", path
-        digest = hashlib.sha256(voice.spoken_text(key, voice_name).encode()).hexdigest()
-        if manifest.get(f"{voice_name}/{key}") != digest:
+        if manifest.get(f"{voice_name}/{key}") != voice.manifest_digest(key, voice_name):
             stale.append(key)
     assert not stale, f"audio says old words, run `kiosk voice build`: {stale}"
+
+
+def test_every_language_speaks_in_its_own_voice_on_every_screen_and_dialog():
+    assert set(VOICES) == {lang.voice for lang in LANGUAGES.values()}
+    for code, lang in LANGUAGES.items():
+        if not code.startswith("ja"):
+            assert lang.espeak, code  # no resident of another language hears Japanese
+        for key in ("consent", "pin-1", "error-pin_locked", "help", "still-there", "display"):
+            assert voice.audio_url(code, key) == f"voice/{lang.voice}/{key}.ogg", (code, key)
+
+
+@pytest.mark.parametrize(("voice_name", "words"), [
+    ("en", "Are you still there?"), ("pt", "Você ainda está aí?"), ("ko", "계속하시겠습니까"),
+    ("vi", "Bạn"), ("zh", "您"),
+])  # fmt: skip
+def test_the_still_there_dialog_is_spoken_in_the_residents_language(catalog_app, voice_name, words):
+    text = voice.spoken_text("still-there", voice_name)
+    assert words in text and not any("\u3040" <= ch <= "\u30ff" for ch in text)  # no kana
+
+
+def test_a_slower_espeak_voice_makes_the_files_stale(catalog_app, monkeypatch):
+    before = voice.manifest_digest("consent", "en")
+    monkeypatch.setattr(voice, "ESPEAK_SPEED", voice.ESPEAK_SPEED - 10)
+    assert voice.manifest_digest("consent", "en") != before
 
 
 def test_spoken_text_is_japanese_and_reads_no_bracketed_readings(catalog_app):

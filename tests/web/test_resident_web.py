@@ -140,3 +140,19 @@ def test_english_wrong_pin_with_one_try_left(client, demo, terminal):
     text = _main_text(client.get("/").text)
     assert text.index("The PIN was not correct") < text.index("1 more time")
     assert text.lower().count("helper") == 1, text
+
+
+def test_each_language_hears_its_own_voice_on_the_screen_and_in_every_dialog(client, terminal):
+    wait_until(lambda: terminal.snapshot()["reader"] == "empty")
+    for code, folder in [("ja", "ja"), ("ja-easy", "ja-easy"), ("en", "en"), ("zh", "zh"), ("ko", "ko"),
+                         ("vi", "vi"), ("pt", "pt")]:  # fmt: skip
+        terminal.flow.language = code
+        html = client.get("/").text
+        for key in ("idle", "help", "still-there", "display"):
+            audio = re.search(rf'<audio [^>]*src="([^"]+)"[^>]*data-voice="{key}"', html)
+            assert audio and audio.group(1).endswith(f"/voice/{folder}/{key}.ogg"), (code, key)
+            assert client.get(audio.group(1)).status_code == 200
+        # Inside each dialog, its own 'listen again' (the header's is behind the open dialog).
+        for dialog in ("still-there", "help-dialog", "display-dialog"):
+            body = re.search(rf'<dialog id="{dialog}".*?</dialog>', html, re.S).group(0)
+            assert 'data-action="replay"' in body, (code, dialog)
