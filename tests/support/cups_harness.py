@@ -62,7 +62,9 @@ class PrivateCups:
     def start(self) -> None:
         for name in ("conf", "spool", "cache", "state", "tmp", "log", "out"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
-        # The filters run as an unprivileged user: they must reach the temp and output folders.
+        # The filters run as an unprivileged user: they must reach the temp and output folders
+        # (whatever the test process's umask; the kiosk sets 0077 for its own files).
+        os.chmod(self.root, 0o755)
         os.chmod(self.root / "tmp", 0o1777)
         os.chmod(self.out, 0o777)
         (self.root / "conf" / "cupsd.conf").write_text(CUPSD_CONF.format(port=self.port))
@@ -81,9 +83,13 @@ class PrivateCups:
     def add_pdf_queue(self, name: str) -> Path:
         """A queue whose jobs land, as PDF, in out/<name>.pdf (each job replaces the last)."""
         target = self.out / f"{name}.pdf"
-        subprocess.run(["lpadmin", "-h", self.server, "-p", name, "-v", f"file://{target}", "-P", PDF_PPD, "-E"],
-                       check=True, capture_output=True)  # fmt: skip
-        return target
+        command = ["lpadmin", "-h", self.server, "-p", name, "-v", f"file://{target}", "-P", PDF_PPD, "-E"]
+        for attempt in range(5):  # a freshly started cupsd may still refuse admin requests for a moment
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode == 0:
+                return target
+            time.sleep(0.5 * (attempt + 1))
+        raise RuntimeError(f"lpadmin failed: {done.stderr.strip()} {self.log()}")
 
     def wait_for_pdf(self, target: Path, timeout: float = 20.0) -> Path:
         deadline = time.monotonic() + timeout
