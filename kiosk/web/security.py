@@ -12,6 +12,18 @@ CSP = (
 )
 RESIDENT_ENDPOINTS = ("resident.", "demo.")
 LOOPBACK = ("127.0.0.1", "::1")
+# Headers the TLS front (deploy/nginx-madoguchi.conf) always sets: a request bearing one came
+# from the LAN through the proxy, even though its peer address is loopback.
+FORWARDED_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def from_the_kiosk() -> bool:
+    """The request comes from this box's own browser or watchdog, not through a proxy.
+
+    The peer address alone is not enough: a reverse proxy on the box connects from loopback."""
+    if request.remote_addr not in LOOPBACK:
+        return False
+    return not any(header in request.headers for header in FORWARDED_HEADERS)
 
 
 def install(app: Flask) -> None:
@@ -20,7 +32,7 @@ def install(app: Flask) -> None:
         # When the server listens on the LAN for staff tablets, a LAN device must still not be
         # able to drive the resident's flow (or the demo panel): those stay loopback-only.
         endpoint = request.endpoint or ""
-        if endpoint.startswith(RESIDENT_ENDPOINTS) and request.remote_addr not in LOOPBACK:
+        if endpoint.startswith(RESIDENT_ENDPOINTS) and not from_the_kiosk():
             abort(403)
 
     @app.after_request
