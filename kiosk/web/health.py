@@ -4,11 +4,12 @@ when a resident is at the kiosk."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, session
+from flask import Blueprint, jsonify
 
 import kiosk
 from kiosk.web import current_terminal
 from kiosk.web.security import from_the_kiosk
+from kiosk.web.signin import signed_in
 
 bp = Blueprint("health", __name__)
 
@@ -35,6 +36,6 @@ def health_report() -> dict:
 def healthz():
     report = health_report()
     status = 200 if report["ok"] else 503
-    if from_the_kiosk() or session.get("staff") or session.get("manager"):
+    if from_the_kiosk() or signed_in("staff") or signed_in("manager"):
         return jsonify(report), status
     return jsonify({"ok": report["ok"]}), status
