@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # pyscard has no Linux wheel on PyPI: pip builds it against pcsc-lite's headers with swig.
+# nginx-light: the TLS front for staff tablets on the LAN (deploy/nginx-madoguchi.conf).
 packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip python3-dev
-          libpcsclite-dev swig pkg-config gcc)
+          libpcsclite-dev swig pkg-config gcc nginx-light)
 if [ "${1:-}" = "test" ]; then
   # open-jtalk, its dictionary and opus-tools: `kiosk voice build` after a catalog change.
   # postgresql: the statistics tests run on SQLite and on a throwaway PostgreSQL server.
