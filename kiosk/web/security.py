@@ -4,6 +4,7 @@ and the rule that only the kiosk's own browser (loopback) drives the resident sc
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -26,7 +27,17 @@ def from_the_kiosk() -> bool:
     return not any(header in request.headers for header in FORWARDED_HEADERS)
 
 
+class KioskSessionInterface(SecureCookieSessionInterface):
+    """Cookies that reached a tablet through the TLS front are Secure; the kiosk's own browser
+    talks plain HTTP to 127.0.0.1, where a Secure cookie would not come back."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or not from_the_kiosk()
+
+
 def install(app: Flask) -> None:
+    app.session_interface = KioskSessionInterface()
+
     @app.before_request
     def resident_screens_only_from_the_kiosk():
         # When the server listens on the LAN for staff tablets, a LAN device must still not be

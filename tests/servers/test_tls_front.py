@@ -65,3 +65,9 @@ def test_staff_sign_in_over_https_and_a_copied_cookie_dies_at_logout(front):
 def test_healthz_through_the_front_tells_only_ok(front):
     status, _, body = front.request("GET", "/healthz")
     assert status in (200, 503) and set(json.loads(body)) == {"ok"}
+
+
+def test_the_sign_in_cookie_through_the_front_is_secure_httponly_and_strict(front):
+    _, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=2468")
+    attributes = {part.strip().split("=")[0].lower() for part in headers["Set-Cookie"].split(";")[1:]}
+    assert {"secure", "httponly", "samesite"} <= attributes and "SameSite=Strict" in headers["Set-Cookie"]
