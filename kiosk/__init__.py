@@ -30,6 +30,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     from kiosk.i18n.locale import current_language, select_locale
     from kiosk.slip import SlipPrinter
     from kiosk.web import demo, health, manager, resident, staff
+    from kiosk.web.sessions import SessionRegistry
     from kiosk.web.signin import s_
 
     values = kiosk_config.load(config_path, settings)
@@ -64,6 +65,7 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     app.extensions["kiosk.demo"] = parts.demo
     app.extensions["kiosk.accounts"] = parts.accounts
     app.extensions["kiosk.slip"] = SlipPrinter(values.slip_printer, values.slip_cups_server, parts.terminal.nudge)
+    app.extensions["kiosk.sessions"] = SessionRegistry(values.manager_session_minutes)
     app.register_blueprint(resident.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(health.bp)

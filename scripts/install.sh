@@ -8,6 +8,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 # pyscard has no Linux wheel on PyPI: pip builds it against pcsc-lite's headers with swig.
 # cups-client: `lp` hands the slip to the counter's printer (a CUPS server, local or shared).
+# (The TLS front for staff tablets on the LAN, nginx, is installed with the deploy/ files at the
+# counter, not here: Debian's package starts a default site on port 80 as it installs.)
 packages=(pcscd pcsc-tools fonts-noto-cjk python3-venv python3-pip python3-dev
           libpcsclite-dev swig pkg-config gcc cups-client)
 if [ "${1:-}" = "test" ]; then
@@ -16,7 +18,8 @@ if [ "${1:-}" = "test" ]; then
   # postgresql: the statistics tests run on SQLite and on a throwaway PostgreSQL server.
   # cups-daemon, cups-filters(-core-drivers), poppler-utils: the slip tests print to a private cupsd
   # with a PDF-writing queue and read the PDF back with pdftotext. espeak-ng: the voice build.
-  packages+=(vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic espeak-ng opus-tools postgresql
+  # nginx-light: the tests start a private nginx as the TLS front (its own prefix and config).
+  packages+=(nginx-light vsmartcard-vpcd chromium opensc open-jtalk open-jtalk-mecab-naist-jdic espeak-ng opus-tools postgresql
              cups-daemon cups-filters cups-filters-core-drivers poppler-utils)
 fi
 missing=()

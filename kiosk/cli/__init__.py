@@ -21,6 +21,17 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+# Long polls hold a thread each: enough threads for the resident page and a few staff tabs; a
+# connection limit so a misbehaving LAN client cannot starve the resident screen. The TLS front
+# (deploy/nginx-madoguchi.conf) connects from loopback: its X-Forwarded-For becomes the peer
+# address, so a LAN tablet behind it is never taken for the kiosk's own browser.
+WAITRESS = dict(
+    threads=16, connection_limit=64, channel_timeout=60, ident="madoguchi",
+    trusted_proxy="127.0.0.1", trusted_proxy_count=1, trusted_proxy_headers="x-forwarded-for",
+    clear_untrusted_proxy_headers=True,
+)  # fmt: skip
+
+
 def _serve(app, host: str, port: int) -> None:
     import waitress
 
@@ -30,10 +41,7 @@ def _serve(app, host: str, port: int) -> None:
     if app.extensions.get("kiosk.demo") is not None:
         click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
     try:
-        # Long polls hold a thread each: enough threads for the resident page and a few staff
-        # tabs; a connection limit so a misbehaving LAN client cannot starve the resident screen.
-        waitress.serve(app, host=host, port=port, threads=16, connection_limit=64, channel_timeout=60,
-                       ident="madoguchi")  # fmt: skip
+        waitress.serve(app, host=host, port=port, **WAITRESS)
     finally:
         terminal.stop()
 

@@ -51,6 +51,11 @@ class Recorder:
         self._queue.put(summary)
 
     @property
+    def failing(self) -> bool:
+        """The store refused the last write (a full disk shows here, not in a cheap check)."""
+        return self._failing
+
+    @property
     def pending(self) -> int:
         """Finished visits not in the store yet (queued, being written, or refused and kept)."""
         with self._count_lock:

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -172,17 +173,19 @@ class StatsStore:
                 yield dict(row)
 
     def writable(self) -> bool:
-        """A real (tiny) write: false on a full disk, a read-only file or an absent server."""
+        """Could a write go through? Checked without writing (a probe must not touch the data):
+        the SQLite file and folder writable with free space, or the server not read-only.
+        A full disk that still passes shows up as the recorder's failed write instead."""
+        if self.is_sqlite:
+            path = Path(self.path)
+            try:
+                free = os.statvfs(path.parent).f_bavail
+            except OSError:
+                return False
+            return free > 0 and os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
         try:
-            with self.engine.begin() as db:
-                db.exec_driver_sql("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at TEXT)")
-                db.execute(
-                    sa.text(
-                        "INSERT INTO health_probe (id, at) VALUES (1, :at) ON CONFLICT (id) DO UPDATE SET at = :at"
-                    ),
-                    {"at": dt.datetime.now(dt.UTC).isoformat()},
-                )
-            return True
+            with self.engine.connect() as db:
+                return db.exec_driver_sql("SHOW transaction_read_only").scalar() == "off"
         except sa.exc.SQLAlchemyError:
             return False
 

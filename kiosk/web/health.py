@@ -1,4 +1,6 @@
-"""GET /healthz: what install-day IT staff and monitoring need to know, as JSON."""
+"""GET /healthz: ok / not ok for anyone (a LAN monitor), the details for the kiosk's own
+watchdog and for signed-in staff: the live step and card presence tell a passer-by on the LAN
+when a resident is at the kiosk."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from flask import Blueprint, jsonify
 
 import kiosk
 from kiosk.web import current_terminal
+from kiosk.web.security import from_the_kiosk
+from kiosk.web.signin import signed_in
 
 bp = Blueprint("health", __name__)
 
@@ -13,7 +17,8 @@ bp = Blueprint("health", __name__)
 def health_report() -> dict:
     terminal = current_terminal()
     snapshot = terminal.snapshot()
-    writable = terminal.stats.writable()
+    # No write per probe: the store's cheap check, and whether the recorder's last write worked.
+    writable = terminal.stats.writable() and not terminal.recorder.failing
     gateway_ok = terminal.gateway.reachable() if hasattr(terminal.gateway, "reachable") else True
     reader_ok = snapshot["reader"] in ("empty", "card_present")
     return {
@@ -30,4 +35,7 @@ def health_report() -> dict:
 @bp.get("/healthz")
 def healthz():
     report = health_report()
-    return jsonify(report), 200 if report["ok"] else 503
+    status = 200 if report["ok"] else 503
+    if from_the_kiosk() or signed_in("staff") or signed_in("manager"):
+        return jsonify(report), status
+    return jsonify({"ok": report["ok"]}), status

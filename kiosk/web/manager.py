@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -15,7 +15,7 @@ from kiosk.staff.accounts import LockedOut
 from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
 from kiosk.statistics.store import CSV_ENCODINGS, EXPORT_COLUMNS, write_csv
 from kiosk.web import current_terminal
-from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l
+from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l, sign_in, sign_out
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -55,9 +55,7 @@ def login():
             flash(s_("Too many failed logins. This account is locked for 15 minutes."), "error")
             return render_template("staff/manager_login.html", form=form), 429
         if ok:
-            session.clear()
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of no use
-            session["manager"] = form.name.data.strip()
+            sign_in("manager", form.name.data.strip())
             return redirect(url_for(".dashboard"))
         flash(s_("The name or password is not right."), "error")
     return render_template("staff/manager_login.html", form=form)
@@ -65,7 +63,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    sign_out()
     return redirect(url_for(".login"))
 
 

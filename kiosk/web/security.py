@@ -4,6 +4,7 @@ and the rule that only the kiosk's own browser (loopback) drives the resident sc
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -12,15 +13,37 @@ CSP = (
 )
 RESIDENT_ENDPOINTS = ("resident.", "demo.")
 LOOPBACK = ("127.0.0.1", "::1")
+# Headers the TLS front (deploy/nginx-madoguchi.conf) always sets: a request bearing one came
+# from the LAN through the proxy, even though its peer address is loopback.
+FORWARDED_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def from_the_kiosk() -> bool:
+    """The request comes from this box's own browser or watchdog, not through a proxy.
+
+    The peer address alone is not enough: a reverse proxy on the box connects from loopback."""
+    if request.remote_addr not in LOOPBACK:
+        return False
+    return not any(header in request.headers for header in FORWARDED_HEADERS)
+
+
+class KioskSessionInterface(SecureCookieSessionInterface):
+    """Cookies that reached a tablet through the TLS front are Secure; the kiosk's own browser
+    talks plain HTTP to 127.0.0.1, where a Secure cookie would not come back."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or not from_the_kiosk()
 
 
 def install(app: Flask) -> None:
+    app.session_interface = KioskSessionInterface()
+
     @app.before_request
     def resident_screens_only_from_the_kiosk():
         # When the server listens on the LAN for staff tablets, a LAN device must still not be
         # able to drive the resident's flow (or the demo panel): those stay loopback-only.
         endpoint = request.endpoint or ""
-        if endpoint.startswith(RESIDENT_ENDPOINTS) and request.remote_addr not in LOOPBACK:
+        if endpoint.startswith(RESIDENT_ENDPOINTS) and not from_the_kiosk():
             abort(403)
 
     @app.after_request

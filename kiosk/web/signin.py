@@ -29,10 +29,33 @@ def close_forgotten_shifts() -> None:
     accounts().close_forgotten_shifts(close_at, ZoneInfo(settings.timezone))
 
 
+def sessions():
+    return current_app.extensions["kiosk.sessions"]
+
+
+def sign_in(role: str, who: str) -> None:
+    """A fresh cookie naming a new server-side record (never the one from before sign-in)."""
+    session.clear()
+    session["sid"] = sessions().open(role, who)
+    session[role] = who
+
+
+def sign_out() -> None:
+    """End the record on the server too, so a copy of the cookie opens nothing afterwards."""
+    sessions().revoke(session.get("sid"))
+    session.clear()
+
+
+def signed_in(role: str) -> bool:
+    """The cookie names a live record for ``role`` (a helper's is renewed by this check)."""
+    who = session.get(role)
+    return bool(who) and sessions().check(session.get("sid"), role) == who
+
+
 def staff_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not session.get("staff"):
+        if not signed_in("staff"):
             return redirect(url_for("staff.login", next=request.path))
         return view(*args, **kwargs)
 
@@ -42,7 +65,7 @@ def staff_required(view):
 def manager_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not session.get("manager"):
+        if not signed_in("manager"):
             if request.method != "GET":
                 abort(403)
             return redirect(url_for("manager.login"))

@@ -13,7 +13,7 @@ from kiosk.staff.accounts import AccountError
 from kiosk.visit.flow import InvalidTransition
 from kiosk.web import current_terminal
 from kiosk.web.health import health_report
-from kiosk.web.signin import accounts, close_forgotten_shifts, panel_state, s_, s_l, staff_required
+from kiosk.web.signin import accounts, close_forgotten_shifts, panel_state, s_, s_l, sign_in, sign_out, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AGE_BANDS = ("under_65", "65-74", "75+")
@@ -40,8 +40,7 @@ def login():
         code = form.code.data.strip()
         if accounts().check_staff(code, form.pin.data):
             close_forgotten_shifts()  # yesterday's shift left open ends at its closing time
-            session.clear()
-            session["staff"] = code
+            sign_in("staff", code)
             settings = current_app.config["KIOSK"]
             accounts().start_shift(code, settings.venue, settings.terminal_id)
             return redirect(url_for(".panel"))
@@ -53,7 +52,7 @@ def login():
 @staff_required
 def logout():
     accounts().end_shift(session["staff"])
-    session.clear()
+    sign_out()
     flash(s_("Signed out. Your shift has ended."), "info")
     return redirect(url_for(".login"))
 
