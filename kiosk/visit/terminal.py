@@ -246,6 +246,11 @@ class Terminal:
             reason = reason_for(exc)
             self._answer(session, lambda now: self.flow.card_failed(reason, now))
             return
+        except Exception:  # a bug or a broken file (CRL, the service's database): never leave
+            # the resident on 'registering'; the screen says to call a helper, the row records it
+            log.exception("registration failed unexpectedly")
+            self._answer(session, lambda now: self.flow.card_failed(Reason.REGISTRATION_REFUSED, now))
+            return
         result = outcome.result
         if result.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ALREADY_REGISTERED):
             already = result.status == RegistrationStatus.ALREADY_REGISTERED
