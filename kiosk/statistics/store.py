@@ -200,8 +200,14 @@ class StatsStore:
         cutoff = dt.datetime.combine(before, dt.time(), dt.UTC).isoformat(timespec="seconds")
         with self.engine.begin() as db:
             self._lock(db)
+            # The chain can only lose a prefix (by seq), and a visit stored late may end before
+            # one stored earlier: take the longest prefix that ended wholly before the cutoff,
+            # and fold and delete exactly that prefix, so no younger visit goes with it.
             old = db.execute(
-                sa.text("SELECT seq, row_hash FROM events WHERE ended_at < :cutoff ORDER BY id DESC LIMIT 1"),
+                sa.text(
+                    "SELECT seq, row_hash FROM events WHERE ended_at < :cutoff AND seq < coalesce("
+                    "(SELECT min(seq) FROM events WHERE ended_at >= :cutoff), seq + 1) ORDER BY seq DESC LIMIT 1"
+                ),
                 {"cutoff": cutoff},
             ).fetchone()
             if old is None:
