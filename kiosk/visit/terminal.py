@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 
 
 class Terminal:
+    # Longer than any visit can sit in one step (the service's timeouts and retries included):
+    # past it, /healthz tells monitoring that something hangs.
+    STUCK_AFTER_SECONDS = 300.0
+
     def __init__(
         self,
         reader: CardReader,
@@ -63,6 +67,7 @@ class Terminal:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._card: CardInHand | None = None
+        self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
         self.recorder = Recorder(stats, settings.terminal_id, settings.venue)
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
@@ -111,9 +116,20 @@ class Terminal:
             finished = self.flow.take_finished()
             for summary in finished:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
+            self._note_step()
             self._changed.notify_all()
         for summary in finished:  # logging may block on a full journal pipe: not under the lock
             log_finished(summary)
+
+    def _note_step(self) -> None:
+        if self.flow.step != self._step_seen[0]:
+            self._step_seen = (self.flow.step, self.monotonic())
+
+    def time_in_step(self) -> tuple[str, float]:
+        """The current step and how long it has been shown, for /healthz's stuck check."""
+        with self._lock:
+            step, since = self._step_seen
+            return step.value, max(0.0, self.monotonic() - since)
 
     @property
     def pending_events(self) -> int:
@@ -160,6 +176,7 @@ class Terminal:
             s = self.settings
             self.flow.tick(self.monotonic(), s.error_return_seconds, s.card_reminder_seconds)
             if self.flow.version != before:
+                self._note_step()
                 self._changed.notify_all()
 
     # -- resident actions (web threads) -----------------------------------------------
