@@ -68,6 +68,10 @@ class ChainReport:
     problem: str = ""
 
 
+CONNECT_TIMEOUT_SECONDS = 3
+STATEMENT_TIMEOUT_MS = 5000
+
+
 class StatsStore:
     """The events, in a SQLite file in the instance folder (WAL, full sync: a crash loses no
     committed row) or in one PostgreSQL database shared by several terminals."""
@@ -83,7 +87,14 @@ class StatsStore:
             sa.event.listen(self.engine, "connect", _sqlite_connect)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
         else:
-            self.engine = sa.create_engine(target, pool_pre_ping=True)
+            # A paused or unreachable server must fail fast, not hold the kiosk: libpq gives
+            # up connecting after a few seconds, and the server ends any statement that waits.
+            self.engine = sa.create_engine(
+                target,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                              "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"},  # fmt: skip
+            )
         # Opening migrates: an installed kiosk brings its store to the newest schema by itself.
         self.migration = migrate.upgrade(self.engine)
 
