@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ class ChainReport:
     problem: str = ""
 
 
+class StoreDamagedError(Exception):
+    """The statistics file is not a readable database: one line naming it and what to do."""
+
+
 CONNECT_TIMEOUT_SECONDS = 3
 STATEMENT_TIMEOUT_MS = 5000
 
@@ -96,7 +101,17 @@ class StatsStore:
                               "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"},  # fmt: skip
             )
         # Opening migrates: an installed kiosk brings its store to the newest schema by itself.
-        self.migration = migrate.upgrade(self.engine)
+        try:
+            self.migration = migrate.upgrade(self.engine)
+        except sa.exc.DatabaseError as exc:
+            # Garbage or a truncated file: stop, and never start a new chain over the old one.
+            damaged = isinstance(exc.orig, sqlite3.DatabaseError) and not isinstance(exc.orig, sqlite3.OperationalError)
+            if not (self.is_sqlite and damaged):
+                raise
+            raise StoreDamagedError(
+                f"statistics file {target} is damaged ({exc.orig}): stop the kiosk, move the file aside"
+                " and restore it from the backup"
+            ) from exc
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
         event_id = str(uuid.uuid4())
