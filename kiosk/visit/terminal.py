@@ -20,6 +20,7 @@ from drivers.reader import CardReader, ReaderStatus
 from drivers.transport import SmartCardConnection
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
 from kiosk.settings import Settings
+from kiosk.statistics.probe import WritableProbe
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
@@ -69,6 +70,7 @@ class Terminal:
         self._card: CardInHand | None = None
         self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
         self.recorder = Recorder(stats, settings.terminal_id, settings.venue)
+        self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
 

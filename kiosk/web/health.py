@@ -13,7 +13,7 @@ bp = Blueprint("health", __name__)
 def health_report() -> dict:
     terminal = current_terminal()
     snapshot = terminal.snapshot()
-    writable = terminal.stats.writable()
+    writable = terminal.stats_probe.check(timeout=0.5)
     gateway_ok = terminal.gateway.reachable() if hasattr(terminal.gateway, "reachable") else True
     reader_ok = snapshot["reader"] in ("empty", "card_present")
     step, seconds = terminal.time_in_step()
