@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from drivers.virtualcard.residents import ResidentConfigError
 from kiosk import composition
 from kiosk import settings as kiosk_config
 from kiosk.logging_setup import configure_logging
@@ -54,7 +55,7 @@ def demo(port: int, host: str, config_path: str | None) -> None:
 
     try:
         app = create_app({"demo": True}, config_path)
-    except (kiosk_config.ConfigError, StoreDamagedError) as exc:
+    except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
         _fail(str(exc))
     configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
@@ -70,7 +71,7 @@ def serve(config_path: str, host: str, port: int) -> None:
 
     try:
         app = create_app(None, config_path)
-    except (kiosk_config.ConfigError, StoreDamagedError) as exc:
+    except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
         _fail(str(exc))
     configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
