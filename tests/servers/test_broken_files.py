@@ -1,5 +1,5 @@
 """A damaged statistics file or residents file stops the kiosk and its commands with one line
-file and says what to do: never a traceback, never a new empty chain in its place."""
+that names the file and says what to do: never a traceback, never a new empty chain in its place."""
 
 from __future__ import annotations
 
