@@ -73,8 +73,13 @@ _FIELDS = {
 
 def load_residents(path: str | Path = DEFAULT_RESIDENTS) -> dict[str, Resident]:
     """Read the residents file; an unknown key or a wrong type names the resident and key."""
-    with open(path, "rb") as fh:
-        raw = tomllib.load(fh)
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:  # one line for the operator, not a traceback
+        raise ResidentConfigError(
+            f"{path}: cannot read the residents file ({exc}); restore it or set residents_file"
+        ) from exc
     residents: dict[str, Resident] = {}
     for key, entry in raw.get("resident", {}).items():
         for name, value in entry.items():

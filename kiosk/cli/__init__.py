@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
+from drivers.virtualcard.residents import ResidentConfigError
 from kiosk import composition
 from kiosk import settings as kiosk_config
 from kiosk.logging_setup import configure_logging
+from kiosk.statistics.store import StoreDamagedError
 
 DEFAULT_VPCD = "127.0.0.1:35963"
 
@@ -62,7 +64,7 @@ def demo(port: int, host: str, config_path: str | None) -> None:
 
     try:
         app = create_app({"demo": True}, config_path)
-    except kiosk_config.ConfigError as exc:
+    except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
         _fail(str(exc))
     configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
@@ -78,7 +80,7 @@ def serve(config_path: str, host: str, port: int) -> None:
 
     try:
         app = create_app(None, config_path)
-    except kiosk_config.ConfigError as exc:
+    except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
         _fail(str(exc))
     configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
@@ -141,7 +143,10 @@ def _settings(config_path: str | None) -> kiosk_config.Settings:
 
 
 def _stats_store(config_path: str | None):
-    return composition.stats_store(_settings(config_path))
+    try:
+        return composition.stats_store(_settings(config_path))
+    except StoreDamagedError as exc:
+        _fail(str(exc))
 
 
 def _accounts(config_path: str | None):

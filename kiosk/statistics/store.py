@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -71,6 +72,14 @@ class ChainReport:
     unproven: str = ""  # rows only the plain chain vouches for (stored before the seal existed)
 
 
+class StoreDamagedError(Exception):
+    """The statistics file is not a readable database: one line naming it and what to do."""
+
+
+CONNECT_TIMEOUT_SECONDS = 3
+STATEMENT_TIMEOUT_MS = 5000
+
+
 class StatsStore:
     """The events, in a SQLite file in the instance folder (WAL, full sync: a crash loses no
     committed row) or in one PostgreSQL database shared by several terminals."""
@@ -86,9 +95,26 @@ class StatsStore:
             sa.event.listen(self.engine, "connect", _sqlite_connect)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
         else:
-            self.engine = sa.create_engine(target, pool_pre_ping=True)
+            # A paused or unreachable server must fail fast, not hold the kiosk: libpq gives
+            # up connecting after a few seconds, and the server ends any statement that waits.
+            self.engine = sa.create_engine(
+                target,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                              "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"},  # fmt: skip
+            )
         # Opening migrates: an installed kiosk brings its store to the newest schema by itself.
-        self.migration = migrate.upgrade(self.engine)
+        try:
+            self.migration = migrate.upgrade(self.engine)
+        except sa.exc.DatabaseError as exc:
+            # Garbage or a truncated file: stop, and never start a new chain over the old one.
+            damaged = isinstance(exc.orig, sqlite3.DatabaseError) and not isinstance(exc.orig, sqlite3.OperationalError)
+            if not (self.is_sqlite and damaged):
+                raise
+            raise StoreDamagedError(
+                f"statistics file {target} is damaged ({exc.orig}): stop the kiosk, move the file aside"
+                " and restore it from the backup"
+            ) from exc
         self.seal = seal
         if seal is not None and seal.known_head() is None:
             # First opened with a key (a new store, or one from before the seal): pin its head.
@@ -263,8 +289,14 @@ class StatsStore:
         cutoff = dt.datetime.combine(before, dt.time(), dt.UTC).isoformat(timespec="seconds")
         with self.engine.begin() as db:
             self._lock(db)
+            # The chain can only lose a prefix (by seq), and a visit stored late may end before
+            # one stored earlier: take the longest prefix that ended wholly before the cutoff,
+            # and fold and delete exactly that prefix, so no younger visit goes with it.
             old = db.execute(
-                sa.text("SELECT seq, row_hash FROM events WHERE ended_at < :cutoff ORDER BY id DESC LIMIT 1"),
+                sa.text(
+                    "SELECT seq, row_hash FROM events WHERE ended_at < :cutoff AND seq < coalesce("
+                    "(SELECT min(seq) FROM events WHERE ended_at >= :cutoff), seq + 1) ORDER BY seq DESC LIMIT 1"
+                ),
                 {"cutoff": cutoff},
             ).fetchone()
             if old is None:

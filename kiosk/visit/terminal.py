@@ -20,6 +20,7 @@ from drivers.reader import CardReader, ReaderStatus
 from drivers.transport import SmartCardConnection
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
 from kiosk.settings import Settings
+from kiosk.statistics.probe import WritableProbe
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 
 
 class Terminal:
+    # Longer than any visit can sit in one step (the service's timeouts and retries included):
+    # past it, /healthz tells monitoring that something hangs.
+    STUCK_AFTER_SECONDS = 300.0
+
     def __init__(
         self,
         reader: CardReader,
@@ -63,7 +68,9 @@ class Terminal:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._card: CardInHand | None = None
+        self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
         self.recorder = Recorder(stats, settings.terminal_id, settings.venue)
+        self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
 
@@ -112,9 +119,20 @@ class Terminal:
             finished = self.flow.take_finished()
             for summary in finished:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
+            self._note_step()
             self._changed.notify_all()
         for summary in finished:  # logging may block on a full journal pipe: not under the lock
             log_finished(summary)
+
+    def _note_step(self) -> None:
+        if self.flow.step != self._step_seen[0]:
+            self._step_seen = (self.flow.step, self.monotonic())
+
+    def time_in_step(self) -> tuple[str, float]:
+        """The current step and how long it has been shown, for /healthz's stuck check."""
+        with self._lock:
+            step, since = self._step_seen
+            return step.value, max(0.0, self.monotonic() - since)
 
     @property
     def pending_events(self) -> int:
@@ -176,6 +194,7 @@ class Terminal:
             s = self.settings
             self.flow.tick(self.monotonic(), s.error_return_seconds, s.card_reminder_seconds)
             if self.flow.version != before:
+                self._note_step()
                 self._changed.notify_all()
 
     # -- resident actions (web threads) -----------------------------------------------
@@ -261,6 +280,11 @@ class Terminal:
         except (CardError, GatewayUnavailableError) as exc:
             reason = reason_for(exc)
             self._answer(session, lambda now: self.flow.card_failed(reason, now))
+            return
+        except Exception:  # a bug or a broken file (CRL, the service's database): never leave
+            # the resident on 'registering'; the screen says to call a helper, the row records it
+            log.exception("registration failed unexpectedly")
+            self._answer(session, lambda now: self.flow.card_failed(Reason.REGISTRATION_REFUSED, now))
             return
         result = outcome.result
         if result.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ALREADY_REGISTERED):

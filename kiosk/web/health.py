@@ -17,15 +17,19 @@ bp = Blueprint("health", __name__)
 def health_report() -> dict:
     terminal = current_terminal()
     snapshot = terminal.snapshot()
-    # No write per probe: the store's cheap check, and whether the recorder's last write worked.
-    writable = terminal.stats.writable() and not terminal.recorder.failing
+    # No write per probe, and never a wait on a hung database: the store's cheap check on the
+    # probe's own thread, and whether the recorder's last write worked.
+    writable = terminal.stats_probe.check(timeout=0.5) and not terminal.recorder.failing
     gateway_ok = terminal.gateway.reachable() if hasattr(terminal.gateway, "reachable") else True
     reader_ok = snapshot["reader"] in ("empty", "card_present")
+    step, seconds = terminal.time_in_step()
+    stuck = step != "idle" and seconds > terminal.STUCK_AFTER_SECONDS
     return {
-        "ok": reader_ok and writable and gateway_ok and terminal.pending_events == 0,
+        "ok": reader_ok and writable and gateway_ok and terminal.pending_events == 0 and not stuck,
         "version": kiosk.__version__,
         "reader": {"name": terminal.worker.reader.name, "status": snapshot["reader"], "ok": reader_ok},
         "card": {"present": snapshot["card_present"], "step": snapshot["step"]},
+        "visit": {"step": step, "seconds_in_step": round(seconds, 1), "stuck": stuck},
         "database": {"writable": writable, "pending_events": terminal.pending_events,
                      "kind": "sqlite" if terminal.stats.is_sqlite else "postgresql"},  # fmt: skip
         "gateway": {"reachable": gateway_ok, "kind": type(terminal.gateway).__name__},

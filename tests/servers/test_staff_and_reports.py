@@ -226,6 +226,22 @@ def test_retention_keeps_summaries_and_the_chain_verifiable(store):
     assert store.verify().ok
 
 
+def test_retention_never_removes_a_visit_younger_than_the_cutoff(store):
+    # A visit stored late (kept while the store was away, or the clock set back) ends earlier
+    # than the one stored before it: prune must not fold the younger one away with it.
+    store.append([event("2026-11-20 10:00"), event("2026-11-03 10:00")])
+    before = {e["ended_at"] for e in store.events()}
+    store.prune(dt.date(2026, 11, 5))
+    cutoff = at("2026-11-05 00:00").astimezone(dt.UTC).replace(tzinfo=None)
+    kept = {e["ended_at"] for e in store.events()}
+    removed = before - kept
+    assert all(dt.datetime.fromisoformat(str(e)[:19]) < cutoff for e in removed)
+    young = {e for e in before if dt.datetime.fromisoformat(str(e)[:19]) >= cutoff}
+    assert young <= kept
+    assert sum(s["sessions"] for s in store.summaries()) + len(list(store.events())) == 9
+    assert store.verify().ok
+
+
 def test_month_query_takes_exactly_the_local_month(store):
     from kiosk.statistics.report import month_bounds
 

@@ -159,3 +159,31 @@ def test_an_error_screen_still_returns_to_idle_when_the_wall_clock_is_set_back(k
     wait_until(lambda: step(terminal) == ("error", "card_removed"), what="the card-removed screen")
     wall.offset = -3600.0  # set back one hour while the error screen is shown
     wait_until(lambda: step(terminal) == ("idle", None), timeout=5, what="the idle screen")
+
+
+class BrokenGateway(SlowGateway):
+    """The simulated service, except that registering fails in a way nobody planned for
+    (e.g. its SQLite file refusing writes)."""
+
+    def register(self, *args, **kwargs):
+        import sqlite3
+
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+
+def test_an_unexpected_failure_while_registering_shows_call_a_helper_and_is_recorded(
+    kiosk, tmp_path, pki, make_card, caplog
+):
+    gateway = BrokenGateway(SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert]), slow="")
+    terminal, reader = kiosk(gateway, settings=settings())
+    to_pin(terminal, reader, make_card("hanako"))
+    pin = bytearray(b"1234")
+    terminal.submit_pin(pin)
+    # Not left on 'registering' until the card is pulled: an error screen that says to call a helper.
+    wait_until(lambda: step(terminal)[0] == "error", timeout=5, what="an error screen")
+    assert step(terminal) == ("error", "registration_refused") and pin == bytearray(4)
+    assert any("registration failed unexpectedly" in r.getMessage() for r in caplog.records)
+    assert "1234" not in caplog.text
+    reader.remove()  # the resident takes the card; the visit's row says what went wrong
+    (event,) = stored(terminal)
+    assert (event["outcome"], event["reason"]) == ("not_completed", "registration_refused")
