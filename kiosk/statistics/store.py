@@ -299,9 +299,28 @@ def merge_exports(paths: Iterable[str | Path]) -> tuple[list[dict], list[tuple[s
     return merged, checks
 
 
+# A text cell starting with one of these is a formula to Excel and LibreOffice (OWASP, "CSV
+# Injection"): the manager opens exports on a municipal PC, so such cells get a leading quote.
+# A cell already starting with a quote gets one too, so reading back can strip exactly one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def neutralise_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def restore_cell(value: str) -> str:
+    """The inverse of neutralise_cell, so a merged export's chain still verifies."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def read_csv_export(path: str | Path, encoding: str = "utf-8-sig") -> list[dict]:
     with open(path, encoding=encoding, newline="") as fh:
-        return list(csv.DictReader(fh))
+        return [{k: restore_cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in csv.DictReader(fh)]
 
 
 def write_csv(rows: Iterable[dict], out: TextIO, columns: tuple[str, ...]) -> int:
@@ -309,6 +328,6 @@ def write_csv(rows: Iterable[dict], out: TextIO, columns: tuple[str, ...]) -> in
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({k: neutralise_cell(v) for k, v in row.items()})
         count += 1
     return count

