@@ -165,25 +165,39 @@ class AccountStore:
                 raise AccountError(f"manager {name!r} exists already") from None
 
     def check_manager(self, name: str, password: str) -> bool:
-        """True on success; raises LockedOut while locked (even with the right password)."""
-        now = self.clock()
+        """True on success; raises LockedOut while locked (even with the right password).
+
+        The slow hash runs first and outside any transaction, for known, unknown and locked
+        names alike (same timing); then one UPDATE both checks the lock and counts the failure,
+        so parallel guesses cannot overwrite each other's count (the review's 36 threads).
+        """
+        now = self.clock().isoformat()
         with self._db() as db:
-            row = db.execute("SELECT * FROM managers WHERE name = ?", (name,)).fetchone()
-            if row and row["locked_until"] and dt.datetime.fromisoformat(row["locked_until"]) > now:
-                raise LockedOut("too many failed logins: try again later")
-            ok = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
-            if row is None:
-                return False
-            if ok:
-                db.execute("UPDATE managers SET failed = 0, locked_until = NULL WHERE name = ?", (name,))
-                return True
-            failed = row["failed"] + 1
-            locked = (now + LOCKOUT).isoformat() if failed >= MAX_FAILED_LOGINS else None
-            db.execute(
-                "UPDATE managers SET failed = ?, locked_until = ? WHERE name = ?",
-                (0 if locked else failed, locked, name),
-            )
+            row = db.execute("SELECT password_hash FROM managers WHERE name = ?", (name,)).fetchone()
+        ok = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
+        if row is None:
             return False
+        open_ = "(locked_until IS NULL OR locked_until <= :now)"
+        with self._db() as db:
+            if ok:
+                done = db.execute(
+                    f"UPDATE managers SET failed = 0, locked_until = NULL "
+                    f"WHERE name = :name AND {open_} RETURNING name",
+                    {"name": name, "now": now},
+                ).fetchone()
+            else:
+                # A lock that has expired starts a fresh count.
+                failed = "CASE WHEN locked_until IS NULL THEN failed + 1 ELSE 1 END"
+                done = db.execute(
+                    f"UPDATE managers SET failed = {failed}, "
+                    f"locked_until = CASE WHEN {failed} >= :max THEN :until ELSE NULL END "
+                    f"WHERE name = :name AND {open_} RETURNING failed",
+                    {"name": name, "now": now, "max": MAX_FAILED_LOGINS,
+                     "until": (self.clock() + LOCKOUT).isoformat()},
+                ).fetchone()  # fmt: skip
+        if done is None:
+            raise LockedOut("too many failed logins: try again later")
+        return ok
 
 
 _DUMMY_HASH = generate_password_hash("not a real secret", HASH_METHOD)

@@ -52,14 +52,16 @@ def login():
         try:
             ok = accounts().check_manager(form.name.data.strip(), form.password.data)
         except LockedOut:
-            flash(s_("Too many failed logins. This account is locked for 15 minutes."), "error")
-            return render_template("staff/manager_login.html", form=form), 429
+            ok = False  # answered like any refusal, so a locked name cannot be told from an unknown one
         if ok:
             session.clear()
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of no use
             session["manager"] = form.name.data.strip()
             return redirect(url_for(".dashboard"))
-        flash(s_("The name or password is not right."), "error")
+        flash(
+            s_("The name or password is not right, or sign-in is paused for 15 minutes after 5 wrong tries."),
+            "error",
+        )
     return render_template("staff/manager_login.html", form=form)
 
 

@@ -80,6 +80,27 @@ def test_manager_is_locked_out_after_repeated_failures(tmp_path):
     assert store.check_manager("boss", "correct horse battery")
 
 
+def test_parallel_wrong_passwords_all_count_towards_the_lock_out(tmp_path):
+    # The review's reproduction: 36 wrong passwords at once left the counter at 3 (read, compare,
+    # overwrite), so guessing in parallel never locked the account.
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = AccountStore(tmp_path / "a.sqlite3")
+    store.create_manager("boss", "correct horse battery")
+
+    def guess(i: int) -> str:
+        try:
+            return "accepted" if store.check_manager("boss", f"wrong guess {i}") else "refused"
+        except LockedOut:
+            return "locked"
+
+    with ThreadPoolExecutor(36) as pool:
+        answers = list(pool.map(guess, range(36)))
+    assert "accepted" not in answers and answers.count("refused") <= 5
+    with pytest.raises(LockedOut):
+        store.check_manager("boss", "correct horse battery")
+
+
 @pytest.mark.parametrize("text, ok", [("called the counter", True), ("PIN 1234", False), ("1 2 3 4", False),
                                       ("１２３４", False), ("room 12", True), ("0120-95-0178", False)])
 def test_notes_refuse_digit_runs(text, ok):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -135,7 +136,7 @@ def test_manager_area_exports_and_lock_out(make_app):
     for _ in range(5):
         assert auth.manager_login(password="wrong").status_code == 200
     locked = auth.manager_login()
-    assert locked.status_code == 429
+    assert locked.status_code == 200 and "15分間サインインできません" in locked.get_data(as_text=True)
     assert client.get("/manager/export/events.csv").status_code == 302  # still out
 
 
@@ -198,3 +199,27 @@ def test_a_neutralised_export_still_merges_with_its_chain_intact(tmp_path):
     assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
     merged, [(_, check)] = merge_exports([path])
     assert check.ok and [r["venue"] for r in merged] == [FORMULA_VENUE, "'quoted"]
+
+
+def _answer(response, name: str) -> tuple[int, str]:
+    """What the sign-in page says, less the per-response CSRF token and the name typed (echoed)."""
+    page = re.sub(r'<meta name="csrf-token"[^>]*>', "", response.get_data(as_text=True))
+    return response.status_code, page.replace(f'value="{name}"', 'value="NAME"')
+
+
+def test_a_locked_manager_and_an_unknown_name_get_the_same_answer(make_app):
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    client = app.test_client()
+    auth = AuthActions(client)
+    wrong = auth.manager_login(password="wrong password")
+    unknown = auth.manager_login(name="nobody", password="wrong password")
+    assert _answer(wrong, "boss") == _answer(unknown, "nobody")
+    for _ in range(5):
+        auth.manager_login(password="wrong password")
+    locked = auth.manager_login()  # the right password, while locked
+    for _ in range(6):
+        unknown = auth.manager_login(name="nobody", password="wrong password")
+    assert _answer(locked, "boss") == _answer(unknown, "nobody") == _answer(wrong, "boss")
+    assert client.get("/manager/").status_code == 302
