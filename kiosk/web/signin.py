@@ -65,5 +65,6 @@ def panel_state(snapshot: dict) -> dict:
         "language",
         "last_try_allowed",
         "busy",
+        "visit",
     )
     return {key: snapshot[key] for key in keep}

@@ -61,7 +61,7 @@ def logout():
 @bp.get("/")
 @staff_required
 def panel():
-    state = panel_state(current_terminal().snapshot())
+    state = panel_state(current_terminal().staff_snapshot())
     return render_template(
         "staff/panel.html", state=state, note_form=NoteForm(), age_form=AgeBandForm(), health=health_report(),
         age_from_staff=current_app.config["KIOSK"].age_source == "staff",
@@ -78,7 +78,7 @@ def state():
         # The resident's screen goes first: helper panels answer a moment later, so twenty
         # tablets waking at once never compete with the resident's own page load.
         time.sleep(STAFF_LAG_SECONDS)
-    return jsonify(panel_state(terminal.snapshot()))
+    return jsonify(panel_state(terminal.staff_snapshot()))
 
 
 @bp.post("/action")
@@ -87,7 +87,7 @@ def action():
     terminal = current_terminal()
     handlers = {
         "cancel": terminal.staff_cancel,
-        "allow_last_try": terminal.allow_last_try,
+        "allow_last_try": lambda: terminal.allow_last_try(request.form.get("visit", "")),
         "assisted": lambda: terminal.set_assisted(True),
         "self_service": lambda: terminal.set_assisted(False),
     }

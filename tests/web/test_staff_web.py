@@ -223,3 +223,30 @@ def test_a_locked_manager_and_an_unknown_name_get_the_same_answer(make_app):
         unknown = auth.manager_login(name="nobody", password="wrong password")
     assert _answer(locked, "boss") == _answer(unknown, "nobody") == _answer(wrong, "boss")
     assert client.get("/manager/").status_code == 302
+
+
+def _visit_on_panel(client) -> str:
+    html = client.get("/staff/").get_data(as_text=True)
+    (visit,) = set(re.findall(r'name="visit" value="([0-9a-f]+)"', html))
+    return visit
+
+
+def test_allowing_the_last_try_is_bound_to_the_visit_the_helper_saw(client, auth, demo, terminal, accounts):
+    auth.staff_login()
+    demo.insert("sachiko")  # one PIN try left: the kiosk waits for a helper
+    wait_until(lambda: terminal.snapshot()["reason"] == "one_try_left")
+    earlier = _visit_on_panel(client)
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    demo.insert("sachiko")  # the next resident, also with one try left
+    wait_until(lambda: terminal.snapshot()["reason"] == "one_try_left")
+
+    client.post("/staff/action", data={"action": "allow_last_try", "visit": earlier})  # a stale panel
+    assert not terminal.snapshot()["last_try_allowed"] and terminal.snapshot()["step"] != "pin"
+    client.post("/staff/action", data={"action": "allow_last_try"})  # no visit at all
+    assert not terminal.snapshot()["last_try_allowed"]
+
+    current = _visit_on_panel(client)
+    assert current != earlier
+    client.post("/staff/action", data={"action": "allow_last_try", "visit": current})
+    assert terminal.snapshot()["last_try_allowed"] and terminal.snapshot()["step"] == "pin"
