@@ -46,6 +46,9 @@ COLUMNS = (
 )
 CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
 EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS
+# The manager's download leaves the office: no holder_key (only the how-many-th visit of the
+# same card it was) and times to the minute, so no row can be linked to one resident's card.
+MANAGER_EXPORT_COLUMNS = tuple(c for c in COLUMNS if c != "holder_key") + ("holder_visit",) + CHAIN_COLUMNS
 GENESIS = "0" * 64
 # Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
@@ -316,6 +319,26 @@ def restore_cell(value: str) -> str:
     if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
+
+
+def _to_minute(iso: str | None) -> str | None:
+    if not iso:
+        return iso
+    return dt.datetime.fromisoformat(iso).replace(second=0, microsecond=0).isoformat(timespec="minutes")
+
+
+def anonymised_events(events: Iterable[dict]) -> Iterator[dict]:
+    """Events for the manager's CSV: holder_key replaced by the visit's number for that card
+    (1 = first visit), start and end rounded down to the minute."""
+    visits: dict[str, int] = {}
+    for event in events:
+        row = {k: v for k, v in event.items() if k != "holder_key"}
+        key = event.get("holder_key")
+        if key:
+            visits[key] = visits.get(key, 0) + 1
+        row["holder_visit"] = visits[key] if key else ""
+        row["started_at"], row["ended_at"] = _to_minute(event["started_at"]), _to_minute(event["ended_at"])
+        yield row
 
 
 def read_csv_export(path: str | Path, encoding: str = "utf-8-sig") -> list[dict]:

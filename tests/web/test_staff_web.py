@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.statistics.report import SUMMARY_COLUMNS
-from kiosk.statistics.store import EXPORT_COLUMNS
+from kiosk.statistics.store import MANAGER_EXPORT_COLUMNS
 from tests.support.auth import AuthActions
 from tests.support.waiting import wait_recorded, wait_until
 
@@ -118,7 +118,7 @@ def test_manager_area_exports_and_lock_out(make_app):
         events = client.get(f"/manager/export/events.csv?encoding={encoding}")
         assert events.status_code == 200 and events.data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8")
         header, *rows = csv.reader(io.StringIO(events.data.decode(codec), newline=""))
-        assert tuple(header) == EXPORT_COLUMNS
+        assert tuple(header) == MANAGER_EXPORT_COLUMNS
         (row,) = (dict(zip(header, r, strict=True)) for r in rows)
         assert row["venue"] == "本庁舎" and row["outcome"] == "registered" and row["age_band"] == "75+"
         assert row["pin_attempts"] == "1" and row["row_hash"] == terminal.stats.head()
@@ -250,3 +250,27 @@ def test_allowing_the_last_try_is_bound_to_the_visit_the_helper_saw(client, auth
     assert current != earlier
     client.post("/staff/action", data={"action": "allow_last_try", "visit": current})
     assert terminal.snapshot()["last_try_allowed"] and terminal.snapshot()["step"] == "pin"
+
+
+def test_the_managers_events_csv_is_anonymous(make_app):
+    # The review: holder_key plus times to the second made the export pseudonymous, not anonymous.
+    from tests.servers.test_staff_and_reports import event
+
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    rows = []
+    for i, holder in enumerate(("a1" * 16, "b2" * 16, "a1" * 16)):
+        row = list(event(f"2026-11-05 1{i}:00", holder=holder))
+        row[3], row[4] = f"2026-11-05T0{i}:12:34+00:00", f"2026-11-05T0{i}:14:09+00:00"
+        rows.append(tuple(row))
+    app.extensions["kiosk.terminal"].stats.append(rows)
+    client = app.test_client()
+    AuthActions(client).manager_login()
+    for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
+        body = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+        assert "holder_key" not in body and "a1a1" not in body and "b2b2" not in body
+        exported = list(csv.DictReader(io.StringIO(body, newline="")))
+        assert [r["started_at"] for r in exported] == [f"2026-11-05T0{i}:12+00:00" for i in range(3)]
+        assert [r["ended_at"] for r in exported] == [f"2026-11-05T0{i}:14+00:00" for i in range(3)]
+        assert [r["holder_visit"] for r in exported] == ["1", "1", "2"]  # the repeat visit is still counted
