@@ -6,7 +6,8 @@ import time
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from kiosk.staff.accounts import AccountError
@@ -25,8 +26,19 @@ class StaffLoginForm(FlaskForm):
     pin = PasswordField(s_l("Your staff PIN"), validators=[DataRequired(), Regexp(r"^\d{4,8}$")])
 
 
+NOTE_REASON_WORDS = {
+    "forgot_pin": s_l("The resident did not remember the PIN"),
+    "no_card": s_l("The resident came without the card"),
+    "reader_trouble": s_l("The card reader had trouble"),
+    "insurance_question": s_l("A question about the health insurance"),
+    "needed_help_reading": s_l("Helped to read the screen"),
+    "other": s_l("Other help at the kiosk"),
+}
+
+
 class NoteForm(FlaskForm):
-    text = TextAreaField(s_l("Note"), validators=[DataRequired(), Length(max=500)])
+    # A fixed list, never free text: nothing a helper types can carry a PIN, a name or an address.
+    reason = SelectField(s_l("Note"), choices=[SelectChoice(code, words) for code, words in NOTE_REASON_WORDS.items()])
 
 
 class AgeBandForm(FlaskForm):
@@ -121,8 +133,10 @@ def note():
     form = NoteForm()
     if form.validate_on_submit():
         try:
-            accounts().add_note(session["staff"], form.text.data)
+            accounts().add_note(session["staff"], form.reason.data)
             flash(s_("Note saved."), "info")
         except AccountError:
-            flash(s_("Not saved: a note may not contain digits in a row (never write a PIN or a My Number)."), "error")
+            flash(s_("Not saved: choose a reason from the list."), "error")
+    else:
+        flash(s_("Not saved: choose a reason from the list."), "error")
     return redirect(url_for(".panel"))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.staff.accounts import NOTE_REASONS
 from kiosk.statistics.report import SUMMARY_COLUMNS
 from kiosk.statistics.store import MANAGER_EXPORT_COLUMNS
 from tests.support.auth import AuthActions
@@ -81,12 +82,18 @@ def test_staff_age_band_when_configured(instance):
         app.extensions["kiosk.terminal"].stop()
 
 
-def test_a_note_with_digits_is_refused(client, auth, accounts):
+@pytest.mark.parametrize("text", ["her PIN is 1 2 3 4", "4.3.2.1", "四三二一", "いち に さん よん",
+                                  "山田花子さん 東京都千代田区", "asked about the clinic's reader"])
+def test_a_note_is_a_reason_from_the_list_never_free_text(client, auth, accounts, text):
+    # The review passed PINs and names through the digit filter: notes are now picked from a list.
     auth.staff_login()
-    page = client.post("/staff/note", data={"text": "her PIN is 1 2 3 4"}, follow_redirects=True)
-    assert "Not saved" in page.get_data(as_text=True) or "保存していません" in page.get_data(as_text=True)
-    client.post("/staff/note", data={"text": "asked about the clinic's reader"})
-    assert [n["text"] for n in accounts.notes()] == ["asked about the clinic's reader"]
+    panel = client.get("/staff/").get_data(as_text=True)
+    assert 'name="reason"' in panel and "<textarea" not in panel
+    assert all(f'value="{code}"' in panel for code in NOTE_REASONS)  # every reason has its words
+    client.post("/staff/note", data={"reason": text, "text": text})
+    assert accounts.notes() == []
+    client.post("/staff/note", data={"reason": "forgot_pin"})
+    assert [n["text"] for n in accounts.notes()] == ["forgot_pin"]
 
 
 def test_forms_without_a_csrf_token_are_rejected(app, accounts):
