@@ -29,6 +29,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # in kanji or kana ("四三二一", "いち に さん よん") and took names and addresses (issue 12).
 # The words shown for each are in the staff catalog (kiosk/web/staff.py).
 NOTE_REASONS = ("forgot_pin", "no_card", "reader_trouble", "insurance_question", "needed_help_reading", "other")
+# Notes serve the next few weeks' follow-up, not an archive: older ones are deleted.
+NOTE_RETENTION = dt.timedelta(days=90)
 DIGIT_RUN = re.compile(r"\d[\d\s-]{2,}\d")  # 4 or more digits, however spaced: a PIN or 個人番号
 
 
@@ -146,6 +148,17 @@ class AccountStore:
                 "INSERT INTO notes (staff_code, written_at, text) VALUES (?, ?, ?)",
                 (code, self.clock().isoformat(), reason),
             )
+
+    def prune_notes(self) -> int:
+        """Delete notes past NOTE_RETENTION, and any left from the free-text days (they may
+        hold personal data). Returns how many were deleted."""
+        cutoff = (self.clock() - NOTE_RETENTION).isoformat()
+        listed = ", ".join("?" * len(NOTE_REASONS))
+        with self._db() as db:
+            cur = db.execute(
+                f"DELETE FROM notes WHERE written_at < ? OR text NOT IN ({listed})", (cutoff, *NOTE_REASONS)
+            )
+            return cur.rowcount
 
     def notes(self) -> list[dict]:
         with self._db() as db:

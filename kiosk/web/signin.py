@@ -27,6 +27,7 @@ def close_forgotten_shifts() -> None:
     settings = current_app.config["KIOSK"]
     close_at = dt.time.fromisoformat(settings.shift_close_time)
     accounts().close_forgotten_shifts(close_at, ZoneInfo(settings.timezone))
+    accounts().prune_notes()  # the same daily housekeeping: notes past their retention go
 
 
 def staff_required(view):
