@@ -15,6 +15,7 @@ from kiosk.visit.flow import InvalidTransition
 from kiosk.web import current_terminal
 from kiosk.web.health import health_report
 from kiosk.web.signin import accounts, close_forgotten_shifts, panel_state, s_, s_l, staff_required
+from kiosk.web.throttle import Throttle
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 AGE_BANDS = ("under_65", "65-74", "75+")
@@ -45,19 +46,29 @@ class AgeBandForm(FlaskForm):
     band = SelectField(s_l("Age band"), choices=list(AGE_BANDS))
 
 
+def _throttle() -> Throttle:
+    return current_app.extensions.setdefault("kiosk.signin_throttle", Throttle())
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = StaffLoginForm()
     if form.validate_on_submit():
         code = form.code.data.strip()
-        if accounts().check_staff(code, form.pin.data):
+        keys = (f"staff:{code}", f"client:{request.remote_addr}")
+        if _throttle().paused(*keys):
+            ok = False  # answered like a wrong PIN: the pause says nothing about the code
+        else:
+            ok = accounts().check_staff(code, form.pin.data)
+            (_throttle().succeeded if ok else _throttle().failed)(*keys)
+        if ok:
             close_forgotten_shifts()  # yesterday's shift left open ends at its closing time
             session.clear()
             session["staff"] = code
             settings = current_app.config["KIOSK"]
             accounts().start_shift(code, settings.venue, settings.terminal_id)
             return redirect(url_for(".panel"))
-        flash(s_("The staff code or PIN is not right."), "error")
+        flash(s_("The staff code or PIN is not right, or sign-in is paused after several wrong tries."), "error")
     return render_template("staff/login.html", form=form)
 
 

@@ -281,3 +281,14 @@ def test_the_managers_events_csv_is_anonymous(make_app):
         assert [r["started_at"] for r in exported] == [f"2026-11-05T0{i}:12+00:00" for i in range(3)]
         assert [r["ended_at"] for r in exported] == [f"2026-11-05T0{i}:14+00:00" for i in range(3)]
         assert [r["holder_visit"] for r in exported] == ["1", "1", "2"]  # the repeat visit is still counted
+
+
+def test_wrong_staff_pins_pause_that_account_and_unknown_codes_answer_alike(client, auth, accounts):
+    # The review guessed all 10,000 four-digit PINs in 12 minutes: wrong tries now pause sign-in.
+    for _ in range(5):
+        assert auth.staff_login(pin="1357").status_code == 200
+    paused = auth.staff_login()  # the right PIN, too late
+    assert paused.status_code == 200 and client.get("/staff/").status_code == 302
+    for _ in range(6):
+        unknown = auth.staff_login(code="nobody", pin="1357")
+    assert _answer(paused, "helper1") == _answer(unknown, "nobody")
