@@ -26,6 +26,12 @@ HASH_METHOD = "scrypt"
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIGRATIONS = Path(__file__).with_name("migrations")
+# A helper's note is one of these reasons, never free text: free text let PINs through spelled
+# in kanji or kana ("四三二一", "いち に さん よん") and took names and addresses (issue 12).
+# The words shown for each are in the staff catalog (kiosk/web/staff.py).
+NOTE_REASONS = ("forgot_pin", "no_card", "reader_trouble", "insurance_question", "needed_help_reading", "other")
+# Notes serve the next few weeks' follow-up, not an archive: older ones are deleted.
+NOTE_RETENTION = dt.timedelta(days=90)
 DIGIT_RUN = re.compile(r"\d[\d\s-]{2,}\d")  # 4 or more digits, however spaced: a PIN or 個人番号
 
 
@@ -172,17 +178,26 @@ class AccountStore:
             for r in rows
         ]
 
-    def add_note(self, code: str, text: str) -> None:
-        text = text.strip()
-        if not text:
-            raise AccountError("the note is empty")
-        if not note_is_safe(text):
-            raise AccountError("a note may not contain a run of digits (never a PIN or a My Number)")
+    def add_note(self, code: str, reason: str) -> None:
+        """Record one of NOTE_REASONS (its code, in the notes' text column)."""
+        if reason not in NOTE_REASONS:
+            raise AccountError("a note is one of the listed reasons")
         with self._db() as db:
             db.execute(
                 "INSERT INTO notes (staff_code, written_at, text) VALUES (?, ?, ?)",
-                (code, self.clock().isoformat(), text[:500]),
+                (code, self.clock().isoformat(), reason),
             )
+
+    def prune_notes(self) -> int:
+        """Delete notes past NOTE_RETENTION, and any left from the free-text days (they may
+        hold personal data). Returns how many were deleted."""
+        cutoff = (self.clock() - NOTE_RETENTION).isoformat()
+        listed = ", ".join("?" * len(NOTE_REASONS))
+        with self._db() as db:
+            cur = db.execute(
+                f"DELETE FROM notes WHERE written_at < ? OR text NOT IN ({listed})", (cutoff, *NOTE_REASONS)
+            )
+            return cur.rowcount
 
     def notes(self) -> list[dict]:
         with self._db() as db:
@@ -204,25 +219,39 @@ class AccountStore:
                 raise AccountError(f"manager {name!r} exists already") from None
 
     def check_manager(self, name: str, password: str) -> bool:
-        """True on success; raises LockedOut while locked (even with the right password)."""
-        now = self.clock()
+        """True on success; raises LockedOut while locked (even with the right password).
+
+        The slow hash runs first and outside any transaction, for known, unknown and locked
+        names alike (same timing); then one UPDATE both checks the lock and counts the failure,
+        so parallel guesses cannot overwrite each other's count (the review's 36 threads).
+        """
+        now = self.clock().isoformat()
         with self._db() as db:
-            row = db.execute("SELECT * FROM managers WHERE name = ?", (name,)).fetchone()
-            if row and row["locked_until"] and dt.datetime.fromisoformat(row["locked_until"]) > now:
-                raise LockedOut("too many failed logins: try again later")
-            ok = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
-            if row is None:
-                return False
-            if ok:
-                db.execute("UPDATE managers SET failed = 0, locked_until = NULL WHERE name = ?", (name,))
-                return True
-            failed = row["failed"] + 1
-            locked = (now + LOCKOUT).isoformat() if failed >= MAX_FAILED_LOGINS else None
-            db.execute(
-                "UPDATE managers SET failed = ?, locked_until = ? WHERE name = ?",
-                (0 if locked else failed, locked, name),
-            )
+            row = db.execute("SELECT password_hash FROM managers WHERE name = ?", (name,)).fetchone()
+        ok = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
+        if row is None:
             return False
+        open_ = "(locked_until IS NULL OR locked_until <= :now)"
+        with self._db() as db:
+            if ok:
+                done = db.execute(
+                    f"UPDATE managers SET failed = 0, locked_until = NULL "
+                    f"WHERE name = :name AND {open_} RETURNING name",
+                    {"name": name, "now": now},
+                ).fetchone()
+            else:
+                # A lock that has expired starts a fresh count.
+                failed = "CASE WHEN locked_until IS NULL THEN failed + 1 ELSE 1 END"
+                done = db.execute(
+                    f"UPDATE managers SET failed = {failed}, "
+                    f"locked_until = CASE WHEN {failed} >= :max THEN :until ELSE NULL END "
+                    f"WHERE name = :name AND {open_} RETURNING failed",
+                    {"name": name, "now": now, "max": MAX_FAILED_LOGINS,
+                     "until": (self.clock() + LOCKOUT).isoformat()},
+                ).fetchone()  # fmt: skip
+        if done is None:
+            raise LockedOut("too many failed logins: try again later")
+        return ok
 
 
 _DUMMY_HASH = generate_password_hash("not a real secret", HASH_METHOD)

@@ -49,6 +49,9 @@ COLUMNS = (
 )
 CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
 EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS
+# The manager's download leaves the office: no holder_key (only the how-many-th visit of the
+# same card it was) and times to the minute, so no row can be linked to one resident's card.
+MANAGER_EXPORT_COLUMNS = tuple(c for c in COLUMNS if c != "holder_key") + ("holder_visit",) + CHAIN_COLUMNS
 GENESIS = "0" * 64
 # Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
@@ -410,9 +413,48 @@ def merge_exports(paths: Iterable[str | Path]) -> tuple[list[dict], list[tuple[s
     return merged, checks
 
 
+# A text cell starting with one of these is a formula to Excel and LibreOffice (OWASP, "CSV
+# Injection"): the manager opens exports on a municipal PC, so such cells get a leading quote.
+# A cell already starting with a quote gets one too, so reading back can strip exactly one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def neutralise_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def restore_cell(value: str) -> str:
+    """The inverse of neutralise_cell, so a merged export's chain still verifies."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _to_minute(iso: str | None) -> str | None:
+    if not iso:
+        return iso
+    return dt.datetime.fromisoformat(iso).replace(second=0, microsecond=0).isoformat(timespec="minutes")
+
+
+def anonymised_events(events: Iterable[dict]) -> Iterator[dict]:
+    """Events for the manager's CSV: holder_key replaced by the visit's number for that card
+    (1 = first visit), start and end rounded down to the minute."""
+    visits: dict[str, int] = {}
+    for event in events:
+        row = {k: v for k, v in event.items() if k != "holder_key"}
+        key = event.get("holder_key")
+        if key:
+            visits[key] = visits.get(key, 0) + 1
+        row["holder_visit"] = visits[key] if key else ""
+        row["started_at"], row["ended_at"] = _to_minute(event["started_at"]), _to_minute(event["ended_at"])
+        yield row
+
+
 def read_csv_export(path: str | Path, encoding: str = "utf-8-sig") -> list[dict]:
     with open(path, encoding=encoding, newline="") as fh:
-        return list(csv.DictReader(fh))
+        return [{k: restore_cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in csv.DictReader(fh)]
 
 
 def write_csv(rows: Iterable[dict], out: TextIO, columns: tuple[str, ...]) -> int:
@@ -420,6 +462,6 @@ def write_csv(rows: Iterable[dict], out: TextIO, columns: tuple[str, ...]) -> in
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({k: neutralise_cell(v) for k, v in row.items()})
         count += 1
     return count

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import uuid
 from dataclasses import dataclass, field
 
 from kiosk.settings import Settings
@@ -83,6 +84,9 @@ class SessionSummary:
     assisted: bool = False
     age_band: str | None = None
     options: frozenset[str] = frozenset()  # display and voice options the resident used
+    # Names this visit on the helper's panel, so a control from a stale panel cannot act on the
+    # next resident; never recorded in the statistics.
+    visit_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def on_wall_clock(self, wall_now: float, flow_now: float) -> SessionSummary:
         """This summary with wall-clock times for the report, read at ``flow_now``: the end is

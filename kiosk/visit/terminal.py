@@ -105,6 +105,13 @@ class Terminal:
                 "reader": self.reader_status.value if self.reader_status else "starting",
             }
 
+    def staff_snapshot(self) -> dict[str, Any]:
+        """The snapshot plus the visit's id, which the helper's controls send back (the resident's
+        page has no use for it)."""
+        with self._lock:
+            session = self.flow.session
+            return {**self.snapshot(), "visit": session.visit_id if session else None}
+
     def wait_for_change(self, version: int, timeout: float) -> dict[str, Any]:
         """Block until the flow's version differs from ``version`` (long polling)."""
         with self._changed:
@@ -231,9 +238,19 @@ class Terminal:
     def set_age_band(self, band: str) -> None:
         self._event(lambda now: self.flow.set_age_band(band, now))
 
-    def allow_last_try(self) -> None:
-        """Staff side: after talking to the resident, allow the one remaining PIN try."""
-        self._event(self.flow.allow_last_try)
+    def allow_last_try(self, visit: str | None = None) -> None:
+        """Staff side: after talking to the resident, allow the one remaining PIN try.
+
+        ``visit`` is the visit the helper's panel showed: another (stale) one is refused.
+        """
+
+        def allow(now: float) -> None:
+            session = self.flow.session
+            if visit is not None and (session is None or session.visit_id != visit):
+                raise InvalidTransition("the panel showed another visit")
+            self.flow.allow_last_try(now)
+
+        self._event(allow)
 
     def submit_pin(self, pin: bytearray) -> None:
         """Hand the PIN to the registration thread. A second tap finds the step changed and is refused."""

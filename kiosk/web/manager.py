@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from kiosk.staff.accounts import LockedOut
 from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
-from kiosk.statistics.store import CSV_ENCODINGS, EXPORT_COLUMNS, write_csv
+from kiosk.statistics.store import CSV_ENCODINGS, MANAGER_EXPORT_COLUMNS, anonymised_events, write_csv
 from kiosk.web import current_terminal
 from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l, sign_in, sign_out
 
@@ -52,12 +52,14 @@ def login():
         try:
             ok = accounts().check_manager(form.name.data.strip(), form.password.data)
         except LockedOut:
-            flash(s_("Too many failed logins. This account is locked for 15 minutes."), "error")
-            return render_template("staff/manager_login.html", form=form), 429
+            ok = False  # answered like any refusal, so a locked name cannot be told from an unknown one
         if ok:
             sign_in("manager", form.name.data.strip())
             return redirect(url_for(".dashboard"))
-        flash(s_("The name or password is not right."), "error")
+        flash(
+            s_("The name or password is not right, or sign-in is paused for 15 minutes after 5 wrong tries."),
+            "error",
+        )
     return render_template("staff/manager_login.html", form=form)
 
 
@@ -114,7 +116,8 @@ def _csv_response(write, filename: str) -> Response:
 @manager_required
 def export_events():
     stats = current_terminal().stats
-    return _csv_response(lambda out: write_csv(stats.events(with_chain=True), out, EXPORT_COLUMNS), "events.csv")
+    rows = anonymised_events(stats.events(with_chain=True))
+    return _csv_response(lambda out: write_csv(rows, out, MANAGER_EXPORT_COLUMNS), "events.csv")
 
 
 @bp.get("/export/summary.csv")

@@ -27,6 +27,7 @@ def close_forgotten_shifts() -> None:
     settings = current_app.config["KIOSK"]
     close_at = dt.time.fromisoformat(settings.shift_close_time)
     accounts().close_forgotten_shifts(close_at, ZoneInfo(settings.timezone))
+    accounts().prune_notes()  # the same daily housekeeping: notes past their retention go
 
 
 def sessions():
@@ -88,5 +89,6 @@ def panel_state(snapshot: dict) -> dict:
         "language",
         "last_try_allowed",
         "busy",
+        "visit",
     )
     return {key: snapshot[key] for key in keep}

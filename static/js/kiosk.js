@@ -21,6 +21,8 @@
     panel.querySelector("[data-staff-called]").hidden = !state.helper_called;
     panel.querySelectorAll('[data-when="one_try_left"]').forEach((f) => {
       f.hidden = !(state.reason === "one_try_left" && state.card_present);
+      const visit = f.querySelector("[data-visit]");
+      if (visit) visit.value = state.visit || "";  // the visit now on show
     });
   }
   (async function follow() {

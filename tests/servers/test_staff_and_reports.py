@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy.exc
 
-from kiosk.staff.accounts import AccountError, AccountStore, LockedOut, note_is_safe
+from kiosk.staff.accounts import NOTE_RETENTION, AccountError, AccountStore, LockedOut, note_is_safe
 from kiosk.staff.shifts import Shift, helper_hours, split_by_day
 from kiosk.statistics.report import monthly_report
 from kiosk.statistics.store import COLUMNS, StatsStore, merge_exports
@@ -78,6 +78,44 @@ def test_manager_is_locked_out_after_repeated_failures(tmp_path):
         store.check_manager("boss", "correct horse battery")  # even the right one, while locked
     now[0] += dt.timedelta(minutes=16)
     assert store.check_manager("boss", "correct horse battery")
+
+
+def test_parallel_wrong_passwords_all_count_towards_the_lock_out(tmp_path):
+    # The review's reproduction: 36 wrong passwords at once left the counter at 3 (read, compare,
+    # overwrite), so guessing in parallel never locked the account.
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = AccountStore(tmp_path / "a.sqlite3")
+    store.create_manager("boss", "correct horse battery")
+
+    def guess(i: int) -> str:
+        try:
+            return "accepted" if store.check_manager("boss", f"wrong guess {i}") else "refused"
+        except LockedOut:
+            return "locked"
+
+    with ThreadPoolExecutor(36) as pool:
+        answers = list(pool.map(guess, range(36)))
+    assert "accepted" not in answers and answers.count("refused") <= 5
+    with pytest.raises(LockedOut):
+        store.check_manager("boss", "correct horse battery")
+
+
+def test_notes_are_deleted_after_the_retention_period_and_old_free_text_with_them(tmp_path):
+    now = [dt.datetime(2026, 11, 20, tzinfo=dt.UTC)]
+    store = AccountStore(tmp_path / "a.sqlite3", clock=lambda: now[0])
+    store.add_note("h1", "forgot_pin")
+    db = sqlite3.connect(tmp_path / "a.sqlite3")  # a note written before the fixed list existed
+    db.execute("INSERT INTO notes (staff_code, written_at, text) VALUES ('h1', ?, '山田さん')", (now[0].isoformat(),))
+    db.commit()
+    db.close()
+    now[0] += NOTE_RETENTION - dt.timedelta(days=1)
+    store.add_note("h1", "no_card")
+    assert store.prune_notes() == 1  # free text is never kept, whatever its age
+    assert [n["text"] for n in store.notes()] == ["forgot_pin", "no_card"]
+    now[0] += dt.timedelta(days=2)
+    assert store.prune_notes() == 1
+    assert [n["text"] for n in store.notes()] == ["no_card"]
 
 
 @pytest.mark.parametrize("text, ok", [("called the counter", True), ("PIN 1234", False), ("1 2 3 4", False),

