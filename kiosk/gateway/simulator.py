@@ -26,6 +26,18 @@ def load_ca_certificates(paths: list[str]) -> list[x509.Certificate]:
     return certs
 
 
+class IdempotencyConflictError(Exception):
+    """An Idempotency-Key already used for a request with another body."""
+
+
+def request_hash(certificate: bytes, signature: bytes, nonce: bytes, consent_version: str, terminal_id: str) -> str:
+    """SHA-256 over the request's fields, each length-prefixed so no two requests collide."""
+    digest = hashlib.sha256()
+    for part in (certificate, signature, nonce, consent_version.encode(), terminal_id.encode()):
+        digest.update(len(part).to_bytes(4, "big") + part)
+    return digest.hexdigest()
+
+
 class SimulatedGateway:
     """Verifies like the real service; remembers registrations in a SQLite file."""
 
@@ -56,8 +68,12 @@ class SimulatedGateway:
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS idempotency ("
-                " key TEXT PRIMARY KEY, status TEXT NOT NULL, registration_id TEXT, created_at TEXT NOT NULL)"
+                " key TEXT PRIMARY KEY, status TEXT NOT NULL, registration_id TEXT, created_at TEXT NOT NULL,"
+                " body_hash TEXT)"
             )
+            # Files made before the key was bound to its body: their old keys match nothing.
+            if "body_hash" not in {row[1] for row in db.execute("PRAGMA table_info(idempotency)")}:
+                db.execute("ALTER TABLE idempotency ADD COLUMN body_hash TEXT")
 
     def _db(self):
         return transaction(self.db_path)
@@ -84,22 +100,27 @@ class SimulatedGateway:
         terminal_id: str,
         idempotency_key: str | None = None,
     ) -> RegistrationResult:
-        """Decide once per idempotency key: a retried request gets the first answer back."""
+        """Decide once per idempotency key: a retried request gets the first answer back; the
+        same key with another body raises IdempotencyConflictError (never the first answer)."""
         if idempotency_key is None:
             return self._register(certificate, signature, nonce, consent_version, terminal_id)
+        body_hash = request_hash(certificate, signature, nonce, consent_version, terminal_id)
         with self._lock:  # one decision per key, even for two retries racing
             with self._db() as db:
                 row = db.execute(
-                    "SELECT status, registration_id FROM idempotency WHERE key = ?", (idempotency_key,)
+                    "SELECT status, registration_id, body_hash FROM idempotency WHERE key = ?", (idempotency_key,)
                 ).fetchone()
             if row:
+                if row[2] != body_hash:
+                    raise IdempotencyConflictError(idempotency_key)
                 return RegistrationResult(RegistrationStatus(row[0]), row[1])
             result = self._register(certificate, signature, nonce, consent_version, terminal_id)
             with self._db() as db:
                 db.execute(
-                    "INSERT INTO idempotency VALUES (?, ?, ?, ?)",
+                    "INSERT INTO idempotency (key, status, registration_id, created_at, body_hash)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (idempotency_key, result.status.value, result.registration_id,
-                     dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat()),
+                     dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat(), body_hash),
                 )  # fmt: skip
             return result
 

@@ -374,3 +374,19 @@ def test_https_runs_on_a_production_server_that_stops_cleanly_on_sigterm(tls, ga
             socket.create_connection(("127.0.0.1", port), timeout=1).close()  # nothing left listening
     finally:
         stop(proc)
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused(gateway_url, make_card, residents):
+    gw = client(gateway_url)
+    nonce = gw.challenge().nonce
+    cert, sig = prove(make_card, residents, "hanako", nonce)
+    fields = {"certificate": base64.b64encode(cert).decode(), "signature": base64.b64encode(sig).decode(),
+              "nonce": base64.b64encode(nonce).decode(), "consent_version": "2026-11", "terminal_id": "kiosk-01"}
+    headers = {"Idempotency-Key": "bound-key-0001"}
+    status, first = post(gateway_url + "/v1/registrations", json.dumps(fields).encode(), headers)
+    assert status == 200 and first["status"] == "registered"
+    other = {**fields, "terminal_id": "kiosk-99"}
+    status, body = post(gateway_url + "/v1/registrations", json.dumps(other).encode(), headers)
+    assert status == 422 and body["error"]["code"] == "idempotency_key_reused"
+    status, again = post(gateway_url + "/v1/registrations", json.dumps(fields).encode(), headers)
+    assert status == 200 and again == first  # the true retry still gets its first answer
