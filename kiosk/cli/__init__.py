@@ -71,6 +71,9 @@ def serve(config_path: str, host: str, port: int) -> None:
         app = create_app(None, config_path)
     except kiosk_config.ConfigError as exc:
         _fail(str(exc))
+    if not app.config["KIOSK"].gateway_url.startswith("https://"):
+        # Production registers for real: never the simulator, never silently.
+        _fail(f"{config_path}: key 'gateway_url' must be the https:// URL of the registration service")
     configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
 
