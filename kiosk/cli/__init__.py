@@ -332,7 +332,15 @@ def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | Non
 
     settings = _settings(config_path)
     configure_logging(settings.log_level)
-    app = create_gateway_app(composition.simulated_gateway(settings, "gateway-service.sqlite3"))
+    from kiosk.gateway import GatewayUnavailableError
+
+    simulated = composition.simulated_gateway(settings, "gateway-service.sqlite3")
+    if simulated.crl_path is not None:
+        try:
+            simulated.check_crl()  # a CRL that cannot be trusted stops the start, not a resident
+        except GatewayUnavailableError as exc:
+            _fail(f"key 'gateway_crl_file': {exc}")
+    app = create_gateway_app(simulated)
     if tls_cert:
         from kiosk.gateway.service import TlsFiles, serve_https
 

@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from gunicorn.app.base import BaseApplication
 from werkzeug.exceptions import HTTPException
 
+from kiosk.gateway import GatewayUnavailableError
 from kiosk.gateway.simulator import IdempotencyConflictError, SimulatedGateway
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,11 @@ def create_gateway_app(gateway: SimulatedGateway) -> Flask:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         return _json_error(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(GatewayUnavailableError)
+    def unavailable(exc: GatewayUnavailableError):
+        log.error("registration refused: %s", exc)  # fail closed: never 'registered'
+        return _json_error(503, "unavailable", "the service cannot check revocation now; nothing was registered")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

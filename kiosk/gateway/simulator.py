@@ -14,7 +14,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from kiosk.gateway import Challenge, RegistrationResult, RegistrationStatus
+from kiosk.gateway import Challenge, GatewayUnavailableError, RegistrationResult, RegistrationStatus
 from kiosk.settings import Settings
 from kiosk.sqlite_db import transaction
 
@@ -57,7 +57,7 @@ class SimulatedGateway:
         self.nonce_lifetime = nonce_lifetime
         self.crl_path = Path(crl_path) if crl_path else None
         self._crl_stamp: float | None = None
-        self._revoked: set[tuple[bytes, int]] = set()
+        self._crl: x509.CertificateRevocationList | None = None
         self._nonces: dict[bytes, float] = {}
         self._lock = threading.RLock()
         with self._db() as db:
@@ -161,20 +161,33 @@ class SimulatedGateway:
         return RegistrationResult(RegistrationStatus.REGISTERED, registration_id)
 
     def _is_revoked(self, cert: x509.Certificate) -> bool:
-        """Look the certificate up in the CRL file, reloading it whenever the file changed."""
+        """Look the certificate up in the CRL, reloading it whenever the file changed. A CRL that
+        is configured but missing, unparsable, stale or not from a trusted CA fails closed."""
         if self.crl_path is None:
             return False
+        crl = self.check_crl()
+        return crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None and (
+            crl.issuer.public_bytes() == cert.issuer.public_bytes()
+        )
+
+    def check_crl(self) -> x509.CertificateRevocationList:
+        """The configured CRL, or GatewayUnavailableError naming why it cannot be trusted."""
+        assert self.crl_path is not None
         try:
             stamp = self.crl_path.stat().st_mtime_ns
-        except FileNotFoundError:
-            return False
-        if stamp != self._crl_stamp:
-            crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
-            if not any(self._crl_signed_by(crl, ca) for ca in self.ca_certs):
-                raise ValueError(f"{self.crl_path} is not signed by a trusted CA")
-            self._revoked = {(crl.issuer.public_bytes(), r.serial_number) for r in crl}
-            self._crl_stamp = stamp
-        return (cert.issuer.public_bytes(), cert.serial_number) in self._revoked
+            if stamp != self._crl_stamp or self._crl is None:
+                crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
+                if not any(self._crl_signed_by(crl, ca) for ca in self.ca_certs):
+                    raise GatewayUnavailableError(f"the CRL {self.crl_path} is not signed by a trusted CA")
+                self._crl, self._crl_stamp = crl, stamp
+        except OSError as exc:
+            raise GatewayUnavailableError(f"the CRL {self.crl_path} cannot be read ({exc.strerror})") from None
+        except ValueError:
+            raise GatewayUnavailableError(f"the CRL {self.crl_path} is not a PEM CRL") from None
+        next_update = self._crl.next_update_utc
+        if next_update is None or next_update < dt.datetime.fromtimestamp(self.clock(), dt.UTC):
+            raise GatewayUnavailableError(f"the CRL {self.crl_path} is past its nextUpdate")
+        return self._crl
 
     @staticmethod
     def _crl_signed_by(crl: x509.CertificateRevocationList, ca: x509.Certificate) -> bool:

@@ -53,11 +53,19 @@ def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
     raise RuntimeError("the gateway did not start")
 
 
+def write_empty_crl(pki, path) -> None:
+    now = dt.datetime.now(dt.UTC)
+    crl = (x509.CertificateRevocationListBuilder().issuer_name(pki.ca_cert.subject).last_update(now)
+           .next_update(now + dt.timedelta(days=1)).sign(pki.ca_key, hashes.SHA256()))  # fmt: skip
+    path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+
+
 @pytest.fixture
-def gateway_config(tmp_path, pki_dir):
+def gateway_config(tmp_path, pki_dir, pki):
     instance = tmp_path / "gw"
     instance.mkdir()
     (instance / "virtualcard").symlink_to(pki_dir, target_is_directory=True)
+    write_empty_crl(pki, tmp_path / "crl.pem")  # configured CRLs must exist: they fail closed
     config = tmp_path / "gateway.toml"
     config.write_text(
         f'demo = true\ninstance_path = "{instance}"\ngateway_crl_file = "{tmp_path / "crl.pem"}"\n'
@@ -390,3 +398,12 @@ def test_the_same_idempotency_key_with_another_body_is_refused(gateway_url, make
     assert status == 422 and body["error"]["code"] == "idempotency_key_reused"
     status, again = post(gateway_url + "/v1/registrations", json.dumps(fields).encode(), headers)
     assert status == 200 and again == first  # the true retry still gets its first answer
+
+
+def test_the_service_refuses_to_start_on_a_crl_it_cannot_trust(gateway_config):
+    (gateway_config.parent / "crl.pem").write_text("not a CRL")
+    done = subprocess.run([sys.executable, "-m", "kiosk", "gateway", "serve", "--port", str(free_port()),
+                           "--config", str(gateway_config)], capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert done.returncode != 0
+    (line,) = done.stderr.strip().splitlines()
+    assert "gateway_crl_file" in line and "not a PEM CRL" in line
