@@ -246,6 +246,10 @@ class Terminal:
             reason = reason_for(exc)
             self._answer(session, lambda now: self.flow.card_failed(reason, now))
             return
+        except Exception:  # never leave the resident on 'registering': nothing was registered
+            log.exception("registration failed unexpectedly")
+            self._answer(session, lambda now: self.flow.card_failed(Reason.GATEWAY_UNAVAILABLE, now))
+            return
         result = outcome.result
         if result.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ALREADY_REGISTERED):
             already = result.status == RegistrationStatus.ALREADY_REGISTERED

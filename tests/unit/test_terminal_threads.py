@@ -156,3 +156,18 @@ def test_an_error_screen_still_returns_to_idle_when_the_wall_clock_is_set_back(k
     wait_until(lambda: step(terminal) == ("error", "card_removed"), what="the card-removed screen")
     wall.offset = -3600.0  # set back one hour while the error screen is shown
     wait_until(lambda: step(terminal) == ("idle", None), timeout=5, what="the idle screen")
+
+
+class BrokenGateway(SlowGateway):
+    """A service whose register call fails in a way nobody foresaw."""
+
+    def register(self, *args, **kwargs):
+        raise RuntimeError("unforeseen")
+
+
+def test_an_unexpected_failure_while_registering_shows_an_error_not_a_stuck_screen(kiosk, tmp_path, pki, make_card):
+    gateway = BrokenGateway(SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert]), slow="")
+    terminal, reader = kiosk(gateway, settings=settings())
+    to_pin(terminal, reader, make_card("hanako"))
+    terminal.submit_pin(bytearray(b"1234"))
+    wait_until(lambda: step(terminal) == ("error", "gateway_unavailable"), timeout=10, what="the error screen")
