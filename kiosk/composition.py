@@ -133,7 +133,12 @@ def account_store(settings: Settings) -> AccountStore:
 
 
 def simulated_gateway(settings: Settings, db_name: str = "gateway.sqlite3") -> SimulatedGateway:
-    """The local registration service (demo, training, `kiosk gateway serve`)."""
+    """The local registration service (demo, training, `kiosk gateway serve`). Outside demo it
+    trusts only the CAs named in ``ca_certs``: the virtual cards' test CA (and its private key)
+    is made only in demo, never in a production instance folder."""
+    if not settings.demo and not settings.ca_certs:
+        raise ConfigError("config: key 'gateway_url' is required outside demo (the https:// URL of the "
+                          "registration service)")  # fmt: skip
     private_folder(settings.instance)
     ca_paths = list(settings.ca_certs) or [str(virtual_pki(settings).ca_path)]
     return SimulatedGateway(

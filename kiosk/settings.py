@@ -152,8 +152,21 @@ def _check(settings: Settings, source: str) -> None:
         raise ConfigError(f"{source}: key 'age_source' must be \"card\", \"staff\" or \"none\"")
     if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
         raise ConfigError(f"{source}: key 'log_level' must be DEBUG, INFO, WARNING or ERROR")
+    if settings.gateway_url and not _gateway_url_allowed(settings):
+        raise ConfigError(f"{source}: key 'gateway_url' must be an https:// URL")
     if not settings.demo and not settings.reader:
         raise ConfigError(f"{source}: key 'reader' is required (the PC/SC reader name)")
+
+
+def _gateway_url_allowed(settings: Settings) -> bool:
+    """https:// only: the card's proof and the consent travel in it. Plain http:// is kept for
+    demo against a loopback test server, never for a service across a network."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(settings.gateway_url)
+    if url.scheme == "https" and url.hostname:
+        return True
+    return settings.demo and url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Settings:

@@ -151,12 +151,13 @@ def vpcd_card(pcscd, make_card):
 
 
 @pytest.fixture
-def make_pcsc_app(pcscd, make_app):
-    """The kiosk as `kiosk serve` runs it: on the PC/SC reader named in the config."""
+def make_pcsc_app(pcscd, make_app, pki):
+    """The kiosk as `kiosk serve` runs it: on the PC/SC reader named in the config (with the
+    simulated service trusting the test CA, named as production would name its CAs)."""
     from tests.support.pcsc_harness import READER
 
     def make(**overrides):
-        app = make_app(**{"demo": False, "reader": READER, **overrides})
+        app = make_app(**{"demo": False, "reader": READER, "ca_certs": [str(pki.ca_path)], **overrides})
         app.config["WTF_CSRF_ENABLED"] = False
         terminal = app.extensions["kiosk.terminal"]
         if overrides.get("reader", READER) == READER:

@@ -82,6 +82,9 @@ def serve(config_path: str, host: str, port: int) -> None:
         app = create_app(None, config_path)
     except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
         _fail(str(exc))
+    if not app.config["KIOSK"].gateway_url.startswith("https://"):
+        # Production registers for real: never the simulator, never silently.
+        _fail(f"{config_path}: key 'gateway_url' must be the https:// URL of the registration service")
     configure_logging(app.config["KIOSK"].log_level)
     _serve(app, host, port)
 
@@ -389,7 +392,15 @@ def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | Non
 
     settings = _settings(config_path)
     configure_logging(settings.log_level)
-    app = create_gateway_app(composition.simulated_gateway(settings, "gateway-service.sqlite3"))
+    from kiosk.gateway import GatewayUnavailableError
+
+    simulated = composition.simulated_gateway(settings, "gateway-service.sqlite3")
+    if simulated.crl_path is not None:
+        try:
+            simulated.check_crl()  # a CRL that cannot be trusted stops the start, not a resident
+        except GatewayUnavailableError as exc:
+            _fail(f"key 'gateway_crl_file': {exc}")
+    app = create_gateway_app(simulated)
     if tls_cert:
         from kiosk.gateway.service import TlsFiles, serve_https
 

@@ -19,7 +19,8 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from gunicorn.app.base import BaseApplication
 from werkzeug.exceptions import HTTPException
 
-from kiosk.gateway.simulator import SimulatedGateway
+from kiosk.gateway import GatewayUnavailableError
+from kiosk.gateway.simulator import IdempotencyConflictError, SimulatedGateway
 
 log = logging.getLogger(__name__)
 bp = Blueprint("gateway_api", __name__, url_prefix="/v1")
@@ -72,10 +73,13 @@ def registrations():
     allowed = {"certificate", "signature", "nonce", "consent_version", "terminal_id"}
     if set(body) - allowed:
         raise ApiError(400, "unexpected_field", f"unexpected fields: {sorted(set(body) - allowed)}")
-    result = _gateway().register(
-        _b64(body, "certificate"), _b64(body, "signature"), _b64(body, "nonce"),
-        _text(body, "consent_version"), _text(body, "terminal_id"), idempotency_key=key,
-    )  # fmt: skip
+    try:
+        result = _gateway().register(
+            _b64(body, "certificate"), _b64(body, "signature"), _b64(body, "nonce"),
+            _text(body, "consent_version"), _text(body, "terminal_id"), idempotency_key=key,
+        )  # fmt: skip
+    except IdempotencyConflictError:
+        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with another body") from None
     return jsonify(status=result.status.value, registration_id=result.registration_id)
 
 
@@ -93,6 +97,11 @@ def create_gateway_app(gateway: SimulatedGateway) -> Flask:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         return _json_error(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(GatewayUnavailableError)
+    def unavailable(exc: GatewayUnavailableError):
+        log.error("registration refused: %s", exc)  # fail closed: never 'registered'
+        return _json_error(503, "unavailable", "the service cannot check revocation now; nothing was registered")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -14,7 +14,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from kiosk.gateway import Challenge, RegistrationResult, RegistrationStatus
+from kiosk.gateway import Challenge, GatewayUnavailableError, RegistrationResult, RegistrationStatus
 from kiosk.settings import Settings
 from kiosk.sqlite_db import transaction
 
@@ -24,6 +24,18 @@ def load_ca_certificates(paths: list[str]) -> list[x509.Certificate]:
     for path in paths:
         certs.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))
     return certs
+
+
+class IdempotencyConflictError(Exception):
+    """An Idempotency-Key already used for a request with another body."""
+
+
+def request_hash(certificate: bytes, signature: bytes, nonce: bytes, consent_version: str, terminal_id: str) -> str:
+    """SHA-256 over the request's fields, each length-prefixed so no two requests collide."""
+    digest = hashlib.sha256()
+    for part in (certificate, signature, nonce, consent_version.encode(), terminal_id.encode()):
+        digest.update(len(part).to_bytes(4, "big") + part)
+    return digest.hexdigest()
 
 
 class SimulatedGateway:
@@ -45,7 +57,7 @@ class SimulatedGateway:
         self.nonce_lifetime = nonce_lifetime
         self.crl_path = Path(crl_path) if crl_path else None
         self._crl_stamp: float | None = None
-        self._revoked: set[tuple[bytes, int]] = set()
+        self._crl: x509.CertificateRevocationList | None = None
         self._nonces: dict[bytes, float] = {}
         self._lock = threading.RLock()
         with self._db() as db:
@@ -56,8 +68,12 @@ class SimulatedGateway:
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS idempotency ("
-                " key TEXT PRIMARY KEY, status TEXT NOT NULL, registration_id TEXT, created_at TEXT NOT NULL)"
+                " key TEXT PRIMARY KEY, status TEXT NOT NULL, registration_id TEXT, created_at TEXT NOT NULL,"
+                " body_hash TEXT)"
             )
+            # Files made before the key was bound to its body: their old keys match nothing.
+            if "body_hash" not in {row[1] for row in db.execute("PRAGMA table_info(idempotency)")}:
+                db.execute("ALTER TABLE idempotency ADD COLUMN body_hash TEXT")
 
     def _db(self):
         return transaction(self.db_path)
@@ -87,22 +103,27 @@ class SimulatedGateway:
         terminal_id: str,
         idempotency_key: str | None = None,
     ) -> RegistrationResult:
-        """Decide once per idempotency key: a retried request gets the first answer back."""
+        """Decide once per idempotency key: a retried request gets the first answer back; the
+        same key with another body raises IdempotencyConflictError (never the first answer)."""
         if idempotency_key is None:
             return self._register(certificate, signature, nonce, consent_version, terminal_id)
+        body_hash = request_hash(certificate, signature, nonce, consent_version, terminal_id)
         with self._lock:  # one decision per key, even for two retries racing
             with self._db() as db:
                 row = db.execute(
-                    "SELECT status, registration_id FROM idempotency WHERE key = ?", (idempotency_key,)
+                    "SELECT status, registration_id, body_hash FROM idempotency WHERE key = ?", (idempotency_key,)
                 ).fetchone()
             if row:
+                if row[2] != body_hash:
+                    raise IdempotencyConflictError(idempotency_key)
                 return RegistrationResult(RegistrationStatus(row[0]), row[1])
             result = self._register(certificate, signature, nonce, consent_version, terminal_id)
             with self._db() as db:
                 db.execute(
-                    "INSERT INTO idempotency VALUES (?, ?, ?, ?)",
+                    "INSERT INTO idempotency (key, status, registration_id, created_at, body_hash)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (idempotency_key, result.status.value, result.registration_id,
-                     dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat()),
+                     dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat(), body_hash),
                 )  # fmt: skip
             return result
 
@@ -143,20 +164,33 @@ class SimulatedGateway:
         return RegistrationResult(RegistrationStatus.REGISTERED, registration_id)
 
     def _is_revoked(self, cert: x509.Certificate) -> bool:
-        """Look the certificate up in the CRL file, reloading it whenever the file changed."""
+        """Look the certificate up in the CRL, reloading it whenever the file changed. A CRL that
+        is configured but missing, unparsable, stale or not from a trusted CA fails closed."""
         if self.crl_path is None:
             return False
+        crl = self.check_crl()
+        return crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None and (
+            crl.issuer.public_bytes() == cert.issuer.public_bytes()
+        )
+
+    def check_crl(self) -> x509.CertificateRevocationList:
+        """The configured CRL, or GatewayUnavailableError naming why it cannot be trusted."""
+        assert self.crl_path is not None
         try:
             stamp = self.crl_path.stat().st_mtime_ns
-        except FileNotFoundError:
-            return False
-        if stamp != self._crl_stamp:
-            crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
-            if not any(self._crl_signed_by(crl, ca) for ca in self.ca_certs):
-                raise ValueError(f"{self.crl_path} is not signed by a trusted CA")
-            self._revoked = {(crl.issuer.public_bytes(), r.serial_number) for r in crl}
-            self._crl_stamp = stamp
-        return (cert.issuer.public_bytes(), cert.serial_number) in self._revoked
+            if stamp != self._crl_stamp or self._crl is None:
+                crl = x509.load_pem_x509_crl(self.crl_path.read_bytes())
+                if not any(self._crl_signed_by(crl, ca) for ca in self.ca_certs):
+                    raise GatewayUnavailableError(f"the CRL {self.crl_path} is not signed by a trusted CA")
+                self._crl, self._crl_stamp = crl, stamp
+        except OSError as exc:
+            raise GatewayUnavailableError(f"the CRL {self.crl_path} cannot be read ({exc.strerror})") from None
+        except ValueError:
+            raise GatewayUnavailableError(f"the CRL {self.crl_path} is not a PEM CRL") from None
+        next_update = self._crl.next_update_utc
+        if next_update is None or next_update < dt.datetime.fromtimestamp(self.clock(), dt.UTC):
+            raise GatewayUnavailableError(f"the CRL {self.crl_path} is past its nextUpdate")
+        return self._crl
 
     @staticmethod
     def _crl_signed_by(crl: x509.CertificateRevocationList, ca: x509.Certificate) -> bool:

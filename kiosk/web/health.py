@@ -14,6 +14,13 @@ from kiosk.web.signin import signed_in
 bp = Blueprint("health", __name__)
 
 
+def gateway_kind(gateway: object) -> str:
+    """'simulator' (nothing is really registered) or 'https' (the registration service)."""
+    from kiosk.gateway.simulator import SimulatedGateway
+
+    return "simulator" if isinstance(gateway, SimulatedGateway) else "https"
+
+
 def health_report() -> dict:
     terminal = current_terminal()
     snapshot = terminal.snapshot()
@@ -32,7 +39,7 @@ def health_report() -> dict:
         "visit": {"step": step, "seconds_in_step": round(seconds, 1), "stuck": stuck},
         "database": {"writable": writable, "pending_events": terminal.pending_events,
                      "kind": "sqlite" if terminal.stats.is_sqlite else "postgresql"},  # fmt: skip
-        "gateway": {"reachable": gateway_ok, "kind": type(terminal.gateway).__name__},
+        "gateway": {"reachable": gateway_ok, "kind": gateway_kind(terminal.gateway)},
     }
 
 

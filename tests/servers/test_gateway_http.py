@@ -53,11 +53,19 @@ def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
     raise RuntimeError("the gateway did not start")
 
 
+def write_empty_crl(pki, path) -> None:
+    now = dt.datetime.now(dt.UTC)
+    crl = (x509.CertificateRevocationListBuilder().issuer_name(pki.ca_cert.subject).last_update(now)
+           .next_update(now + dt.timedelta(days=1)).sign(pki.ca_key, hashes.SHA256()))  # fmt: skip
+    path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+
+
 @pytest.fixture
-def gateway_config(tmp_path, pki_dir):
+def gateway_config(tmp_path, pki_dir, pki):
     instance = tmp_path / "gw"
     instance.mkdir()
     (instance / "virtualcard").symlink_to(pki_dir, target_is_directory=True)
+    write_empty_crl(pki, tmp_path / "crl.pem")  # configured CRLs must exist: they fail closed
     config = tmp_path / "gateway.toml"
     config.write_text(
         f'demo = true\ninstance_path = "{instance}"\ngateway_crl_file = "{tmp_path / "crl.pem"}"\n'
@@ -396,3 +404,28 @@ def test_https_runs_on_a_production_server_that_stops_cleanly_on_sigterm(tls, ga
             socket.create_connection(("127.0.0.1", port), timeout=1).close()  # nothing left listening
     finally:
         stop(proc)
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused(gateway_url, make_card, residents):
+    gw = client(gateway_url)
+    nonce = gw.challenge().nonce
+    cert, sig = prove(make_card, residents, "hanako", nonce)
+    fields = {"certificate": base64.b64encode(cert).decode(), "signature": base64.b64encode(sig).decode(),
+              "nonce": base64.b64encode(nonce).decode(), "consent_version": "2026-11", "terminal_id": "kiosk-01"}
+    headers = {"Idempotency-Key": "bound-key-0001"}
+    status, first = post(gateway_url + "/v1/registrations", json.dumps(fields).encode(), headers)
+    assert status == 200 and first["status"] == "registered"
+    other = {**fields, "terminal_id": "kiosk-99"}
+    status, body = post(gateway_url + "/v1/registrations", json.dumps(other).encode(), headers)
+    assert status == 422 and body["error"]["code"] == "idempotency_key_reused"
+    status, again = post(gateway_url + "/v1/registrations", json.dumps(fields).encode(), headers)
+    assert status == 200 and again == first  # the true retry still gets its first answer
+
+
+def test_the_service_refuses_to_start_on_a_crl_it_cannot_trust(gateway_config):
+    (gateway_config.parent / "crl.pem").write_text("not a CRL")
+    done = subprocess.run([sys.executable, "-m", "kiosk", "gateway", "serve", "--port", str(free_port()),
+                           "--config", str(gateway_config)], capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert done.returncode != 0
+    (line,) = done.stderr.strip().splitlines()
+    assert "gateway_crl_file" in line and "not a PEM CRL" in line

@@ -78,3 +78,47 @@ def test_expired_certificate_refused(tmp_path, pki, make_card):
     nonce = gw.challenge().nonce
     cert, sig = proof(make_card, "kazuko", nonce)
     assert gw.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.CERTIFICATE_EXPIRED
+
+
+def _crl(ca: VirtualPki, path, next_update_days: float) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    now = dt.datetime.now(dt.UTC)
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.ca_cert.subject)
+        .last_update(now - dt.timedelta(days=2))
+        .next_update(now + dt.timedelta(days=next_update_days))
+        .sign(ca.ca_key, hashes.SHA256())
+    )
+    path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+
+
+def test_a_crl_that_cannot_be_trusted_fails_closed(tmp_path, pki, make_card):
+    import pytest
+
+    from kiosk.gateway import GatewayUnavailableError
+
+    crl = tmp_path / "crl.pem"
+    gw = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert], crl_path=crl)
+    cases = {
+        "missing": lambda: None,
+        "unparsable": lambda: crl.write_text("not a CRL"),
+        "past nextUpdate": lambda: _crl(pki, crl, -1),
+        "signed by an untrusted CA": lambda: _crl(VirtualPki(tmp_path / "foreign"), crl, 1),
+    }
+    for case, make in cases.items():
+        crl.unlink(missing_ok=True)
+        make()
+        nonce = gw.challenge().nonce
+        cert, sig = proof(make_card, "hanako", nonce)
+        with pytest.raises(GatewayUnavailableError):
+            gw.register(cert, sig, nonce, "v1", "t1")
+        assert gw.registration_count() == 0, case
+    _crl(pki, crl, 1)  # a current CRL from our CA: registration goes through
+    nonce = gw.challenge().nonce
+    cert, sig = proof(make_card, "hanako", nonce)
+    assert gw.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.REGISTERED
