@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.flow import SessionSummary
@@ -23,7 +24,17 @@ _STOP = object()
 
 
 class Recorder:
-    def __init__(self, store: StatsStore, terminal_id: str, venue: str, retry_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        store: StatsStore,
+        terminal_id: str,
+        venue: str,
+        retry_seconds: float = 5.0,
+        announce: Callable[[SessionSummary], None] | None = None,
+    ) -> None:
+        """``announce`` is called on this thread for each visit handed over (the journal's one
+        line per visit): logging may block on a full pipe, so never on the caller's thread."""
+        self.announce = announce
         self.store = store
         self.terminal_id = terminal_id
         self.venue = venue
@@ -70,6 +81,11 @@ class Recorder:
             except queue.Empty:
                 item = None
             if item is not None and item is not _STOP:
+                if self.announce is not None:
+                    try:
+                        self.announce(item)
+                    except Exception:  # a log line never costs a statistics row
+                        log.exception("announcing a finished visit")
                 self._kept.append(item)
                 if self._failing and time.monotonic() < next_try:
                     continue  # keep the order; the next retry takes it along

@@ -69,7 +69,8 @@ class Terminal:
         self._changed = threading.Condition(self._lock)
         self._card: CardInHand | None = None
         self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
-        self.recorder = Recorder(stats, settings.terminal_id, settings.venue)
+        # The recorder writes each finished visit and logs its one journal line, off this lock.
+        self.recorder = Recorder(stats, settings.terminal_id, settings.venue, announce=log_finished)
         self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
@@ -128,8 +129,6 @@ class Terminal:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
             self._note_step()
             self._changed.notify_all()
-        for summary in finished:  # logging may block on a full journal pipe: not under the lock
-            log_finished(summary)
 
     def _note_step(self) -> None:
         if self.flow.step != self._step_seen[0]:
