@@ -8,13 +8,20 @@ import re
 import pytest
 
 from kiosk.i18n.languages import LANGUAGES
-from tests.support.browser import assert_fits_screen, at_step, insert, remove, shot, type_pin
+from tests.support.browser import (
+    MIN_TARGET_PX,
+    assert_fits_screen,
+    assert_no_axe_violations,
+    at_step,
+    insert,
+    remove,
+    shot,
+    type_pin,
+)
 
 pytestmark = pytest.mark.browser
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 MIN_TEXT_PX = 32
-MIN_TARGET_PX = 96
 MIN_GAP_PX = 16
 MIN_CONTRAST = 7.0
 
@@ -22,15 +29,6 @@ MIN_CONTRAST = 7.0
 @pytest.fixture
 def page(screens):  # noqa: F811 - the same two tabs as the browser tests
     return screens
-
-
-def assert_no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    violations = results.response["violations"]
-    details = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
-    assert not violations, f"{where}: {details}"
 
 
 @pytest.mark.parametrize("code", list(LANGUAGES))

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_accessibility import MIN_TARGET_PX, assert_no_axe_violations
-from tests.support.browser import assert_fits_screen, at_step, insert, remove, shot, type_pin
+from tests.support.browser import (
+    MIN_TARGET_PX,
+    assert_fits_screen,
+    assert_no_axe_violations,
+    at_step,
+    insert,
+    remove,
+    shot,
+    type_pin,
+)
 
 pytestmark = pytest.mark.browser
 

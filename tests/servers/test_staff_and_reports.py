@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import sqlite3
-import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +14,8 @@ import sqlalchemy.exc
 from kiosk.staff.accounts import NOTE_RETENTION, AccountError, AccountStore, LockedOut, note_is_safe
 from kiosk.staff.shifts import Shift, helper_hours, split_by_day
 from kiosk.statistics.report import monthly_report
-from kiosk.statistics.store import COLUMNS, StatsStore, merge_exports
+from kiosk.statistics.store import StatsStore, merge_exports
+from tests.support.events import event
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -125,19 +125,6 @@ def test_notes_refuse_digit_runs(text, ok):
 
 
 # -- events, chain, exports ------------------------------------------------------------
-def event(ended: str, venue="本庁舎", outcome="registered", reason="registered", band="75+", assisted=1,
-          new_card=1, terminal="kiosk-01", holder=None) -> tuple:  # fmt: skip
-    row = {
-        "event_id": str(uuid.uuid4()), "terminal_id": terminal, "venue": venue,
-        "started_at": at(ended).astimezone(dt.UTC).isoformat(timespec="seconds"),
-        "ended_at": at(ended).astimezone(dt.UTC).isoformat(timespec="seconds"),
-        "duration_seconds": 95.5, "outcome": outcome, "reason": reason, "pin_attempts": 1,
-        "tries_left_at_start": 3, "new_card": new_card, "age_band": band, "language": "ja",
-        "assisted": assisted, "options": "", "holder_key": holder or uuid.uuid4().hex,
-    }  # fmt: skip
-    return tuple(row[c] for c in COLUMNS)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     """The same tests on both stores: a terminal's SQLite file, and a shared PostgreSQL."""

@@ -52,3 +52,17 @@ def type_pin(page, digits: str) -> None:
             time.sleep(0.3)  # a person's pace; faster repeats of one key count as one shaky tap
         page.locator(f'[data-key="{d}"]').click()
         previous = d
+
+
+# The brief: a touch target at least this tall and wide (CSS px) on every resident screen.
+MIN_TARGET_PX = 96
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def assert_no_axe_violations(page, where: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations = results.response["violations"]
+    details = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert not violations, f"{where}: {details}"

