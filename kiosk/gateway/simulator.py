@@ -48,12 +48,16 @@ class SimulatedGateway:
         clock=time.time,
         crl_path: str | Path | None = None,
         nonce_lifetime: float = Settings.gateway_nonce_seconds,
+        monotonic=time.monotonic,
     ) -> None:
+        """``clock`` (wall) stamps what is stored and told to clients; nonce lifetimes run on
+        ``monotonic``, so setting the system clock neither stretches nor cuts them."""
         if not ca_certs:
             raise ValueError("the simulated gateway needs at least one CA certificate")
         self.db_path = str(db_path)
         self.ca_certs = ca_certs
         self.clock = clock
+        self.monotonic = monotonic
         self.nonce_lifetime = nonce_lifetime
         self.crl_path = Path(crl_path) if crl_path else None
         self._crl_stamp: float | None = None
@@ -87,12 +91,11 @@ class SimulatedGateway:
 
     def challenge(self) -> Challenge:
         nonce = secrets.token_bytes(32)
-        expires = self.clock() + self.nonce_lifetime
         with self._lock:
-            now = self.clock()
+            now = self.monotonic()
             self._nonces = {n: t for n, t in self._nonces.items() if t > now}
-            self._nonces[nonce] = expires
-        return Challenge(nonce, expires)
+            self._nonces[nonce] = now + self.nonce_lifetime
+        return Challenge(nonce, self.clock() + self.nonce_lifetime)
 
     def register(
         self,
@@ -132,7 +135,7 @@ class SimulatedGateway:
     ) -> RegistrationResult:
         with self._lock:  # reentrant: register() may hold it already
             expires = self._nonces.pop(nonce, None)  # single use, whatever the outcome
-        if expires is None or expires < self.clock():
+        if expires is None or expires < self.monotonic():
             return RegistrationResult(RegistrationStatus.NONCE_EXPIRED)
         try:
             cert = x509.load_der_x509_certificate(certificate)

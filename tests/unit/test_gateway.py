@@ -1,5 +1,7 @@
 """The simulated gateway verifies the card's proof like the real relay would."""
 
+import time
+
 from drivers.mynumber import JpkiSession, digest_info_sha256
 from drivers.virtualcard.inprocess import VirtualReader
 from drivers.virtualcard.pki import VirtualPki
@@ -41,11 +43,20 @@ def test_nonce_is_single_use_and_must_be_ours(tmp_path, pki, make_card):
 
 def test_nonce_expires(tmp_path, pki, make_card):
     now = [1000.0]
-    gw = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert], clock=lambda: now[0])
+    gw = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert], monotonic=lambda: now[0])
     nonce = gw.challenge().nonce
     now[0] += 3600
     cert, sig = proof(make_card, "hanako", nonce)
     assert gw.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.NONCE_EXPIRED
+
+
+def test_a_wall_clock_set_forward_does_not_expire_a_fresh_nonce(tmp_path, pki, make_card):
+    wall = [time.time()]
+    gw = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert], clock=lambda: wall[0])
+    nonce = gw.challenge().nonce
+    wall[0] += 3600  # NTP steps the clock an hour while the resident types the PIN
+    cert, sig = proof(make_card, "hanako", nonce)
+    assert gw.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.REGISTERED
 
 
 def test_tampered_signature_refused(tmp_path, pki, make_card):
