@@ -19,8 +19,11 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-def create_app(settings: dict[str, Any] | None = None, config_path: str | None = None, reader=None) -> Flask:
-    """Build the kiosk app. ``settings`` override the config file (tests pass them here).
+def create_app(
+    settings: dict[str, Any] | kiosk_config.Settings | None = None, config_path: str | None = None, reader=None
+) -> Flask:
+    """Build the kiosk app from settings already loaded (the CLI), or from the config file with
+    ``settings`` as overrides (tests pass them here).
 
     It only configures: the command that runs the app (or the test fixture) starts the card
     worker with ``app.extensions["kiosk.terminal"].start()``.
@@ -33,7 +36,10 @@ def create_app(settings: dict[str, Any] | None = None, config_path: str | None =
     from kiosk.web.sessions import SessionRegistry
     from kiosk.web.signin import s_
 
-    values = kiosk_config.load(config_path, settings)
+    if isinstance(settings, kiosk_config.Settings):
+        values = settings
+    else:
+        values = kiosk_config.load(config_path, settings)
     composition.instance_folder(values, config_path or "config")
     app = Flask(
         __name__,

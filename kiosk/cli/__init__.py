@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
@@ -14,6 +15,8 @@ from kiosk import composition
 from kiosk import settings as kiosk_config
 from kiosk.logging_setup import configure_logging
 from kiosk.statistics.store import StoreDamagedError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_VPCD = "127.0.0.1:35963"
 
@@ -60,14 +63,30 @@ def main() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Optional TOML config.")
 def demo(port: int, host: str, config_path: str | None) -> None:
     """Run the kiosk with virtual cards and SQLite: no reader needed."""
+    _serve(_started_app(config_path, {"demo": True}), host, port)
+
+
+def _started_app(config_path: str | None, overrides: dict | None, https_only: bool = False):
+    """Settings read once, logging configured before anything opens (a store migrating on
+    open says so in the journal), then the app; any bad file is one line, never a traceback."""
     from kiosk import create_app
 
     try:
-        app = create_app({"demo": True}, config_path)
+        settings = kiosk_config.load(config_path, overrides)
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
+    configure_logging(settings.log_level)
+    if https_only and not settings.gateway_url.startswith("https://"):
+        # Production registers for real: never the simulator, never silently.
+        _fail(f"{config_path}: key 'gateway_url' must be the https:// URL of the registration service")
+    try:
+        app = create_app(settings)
     except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
         _fail(str(exc))
-    configure_logging(app.config["KIOSK"].log_level)
-    _serve(app, host, port)
+    log.info("%s", _stats_line(app.extensions["kiosk.terminal"].stats))
+    accounts = app.extensions["kiosk.accounts"]
+    log.info("staff accounts: %s (%s)", accounts.migration, accounts.path)
+    return app
 
 
 @main.command()
@@ -76,17 +95,7 @@ def demo(port: int, host: str, config_path: str | None) -> None:
 @click.option("--port", default=8080, show_default=True)
 def serve(config_path: str, host: str, port: int) -> None:
     """Run the kiosk on the PC/SC reader named in the config."""
-    from kiosk import create_app
-
-    try:
-        app = create_app(None, config_path)
-    except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
-        _fail(str(exc))
-    if not app.config["KIOSK"].gateway_url.startswith("https://"):
-        # Production registers for real: never the simulator, never silently.
-        _fail(f"{config_path}: key 'gateway_url' must be the https:// URL of the registration service")
-    configure_logging(app.config["KIOSK"].log_level)
-    _serve(app, host, port)
+    _serve(_started_app(config_path, None, https_only=True), host, port)
 
 
 @main.group()
@@ -145,9 +154,9 @@ def _settings(config_path: str | None) -> kiosk_config.Settings:
         raise  # unreachable: _fail exits
 
 
-def _stats_store(config_path: str | None):
+def _stats_store(config_path: str | None, settings: kiosk_config.Settings | None = None):
     try:
-        return composition.stats_store(_settings(config_path))
+        return composition.stats_store(settings or _settings(config_path))
     except StoreDamagedError as exc:
         _fail(str(exc))
 
@@ -174,16 +183,18 @@ def init_db(config_path: str | None) -> None:
     """Create or upgrade the statistics store and the staff accounts (to their newest schemas)."""
     import sqlalchemy.exc
 
+    settings = _settings(config_path)  # read once, for both stores
     try:
-        composition.instance_folder(_settings(config_path), config_path or "config")
+        composition.instance_folder(settings, config_path or "config")
+        store = composition.stats_store(settings)
     except kiosk_config.ConfigError as exc:
         _fail(str(exc))
-    try:
-        store = _stats_store(config_path)
+    except StoreDamagedError as exc:
+        _fail(str(exc))
     except sqlalchemy.exc.SQLAlchemyError as exc:
         _fail(f"statistics store: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
     click.echo(_stats_line(store))
-    accounts = _accounts(config_path)
+    accounts = composition.account_store(settings)
     click.echo(f"staff accounts: {accounts.migration} ({accounts.path})")
 
 
@@ -210,7 +221,7 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
     from kiosk.statistics.seal import SealError, read_signed_head
 
     settings = _settings(config_path)
-    store = composition.stats_store(settings)
+    store = _stats_store(config_path, settings)
     report = store.verify()
     for line in heads if report.ok else ():
         try:
@@ -255,7 +266,7 @@ def head(day: str, config_path: str | None) -> None:
         _fail(f"--day {day!r}: use YYYY-MM-DD")
     settings = _settings(config_path)
     end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), ZoneInfo(settings.timezone))
-    seq, row_hash = composition.stats_store(settings).head_at(end.astimezone(dt.UTC))
+    seq, row_hash = _stats_store(config_path, settings).head_at(end.astimezone(dt.UTC))
     click.echo(signed_head(settings.instance, day, seq, row_hash))
 
 
@@ -280,7 +291,7 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     tz = ZoneInfo(settings.timezone)
     accounts = composition.account_store(settings)
     accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
-    events = composition.stats_store(settings).events(ended=month_bounds(month, tz))
+    events = _stats_store(config_path, settings).events(ended=month_bounds(month, tz))
     figures = monthly_report(events, accounts.shifts(), month, tz, dt.datetime.now(dt.UTC))
     rows = summary_rows(figures)
     if out:

@@ -45,7 +45,8 @@ def test_serve_with_bad_config_exits_nonzero_with_one_line(tmp_path, cli):
 
 def test_an_unwritable_instance_folder_is_one_line_naming_the_key(tmp_path, cli):
     config = tmp_path / "kiosk.toml"
-    config.write_text('reader = "X"\ninstance_path = "/etc/hostname/instance"\n')  # under a file
+    config.write_text('reader = "X"\ninstance_path = "/etc/hostname/instance"\n'  # under a file
+                      'gateway_url = "https://registration.invalid/"\n')
     done = cli("serve", "--config", config)
     assert done.exit_code != 0
     (line,) = done.stderr.strip().splitlines()
