@@ -31,7 +31,6 @@ def create_app(
     from kiosk import composition
     from kiosk.i18n.languages import LANGUAGES, language
     from kiosk.i18n.locale import current_language, select_locale
-    from kiosk.slip import SlipPrinter
     from kiosk.web import demo, health, manager, resident, staff
     from kiosk.web.sessions import SessionRegistry
     from kiosk.web.signin import s_
@@ -70,7 +69,7 @@ def create_app(
     app.extensions["kiosk.terminal"] = parts.terminal
     app.extensions["kiosk.demo"] = parts.demo
     app.extensions["kiosk.accounts"] = parts.accounts
-    app.extensions["kiosk.slip"] = SlipPrinter(values.slip_printer, values.slip_cups_server, parts.terminal.nudge)
+    app.extensions["kiosk.slip"] = parts.slip
     app.extensions["kiosk.sessions"] = SessionRegistry(values.manager_session_minutes)
     app.register_blueprint(resident.bp)
     app.register_blueprint(staff.bp)

@@ -16,6 +16,7 @@ from drivers.virtualcard.residents import Resident, load_residents
 from kiosk.gateway import RegistrationGateway
 from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
 from kiosk.settings import ConfigError, Settings
+from kiosk.slip import SlipPrinter
 from kiosk.staff.accounts import AccountStore
 from kiosk.statistics.seal import Seal
 from kiosk.statistics.store import StatsStore
@@ -47,6 +48,7 @@ class Parts:
     terminal: Terminal
     demo: DemoCards | None
     accounts: AccountStore
+    slip: SlipPrinter
 
 
 # The instance folder holds PIN hashes, statistics and keys: nobody else on the box reads them.
@@ -196,4 +198,6 @@ def build_terminal(settings: Settings, reader: CardReader | None = None) -> tupl
 def build(settings: Settings, reader: CardReader | None = None) -> Parts:
     """Every part the kiosk app needs."""
     terminal, demo = build_terminal(settings, reader)
-    return Parts(terminal=terminal, demo=demo, accounts=account_store(settings))
+    # A finished print job bumps the terminal's version, so the page shows its outcome.
+    slip = SlipPrinter(settings.slip_printer, settings.slip_cups_server, terminal.nudge)
+    return Parts(terminal=terminal, demo=demo, accounts=account_store(settings), slip=slip)

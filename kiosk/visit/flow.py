@@ -392,7 +392,7 @@ class Flow:
         self._require(Step.REGISTERING)
         assert self.session is not None
         self.session.age_band = age_band or self.session.age_band  # the card's, else the helper's
-        self.tries_left = 3
+        self.tries_left = 3  # a right PIN restores the card's counter (PIN_MAX_TRIES; no driver import here)
         reason = Reason.ALREADY_REGISTERED if already else Reason.REGISTERED
         self._finish(now, Outcome.ALREADY_REGISTERED if already else Outcome.REGISTERED, reason)
         self._go(Step.DONE, now, reason)

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kiosk.staff.accounts import LockedOut
+from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
 from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
 from kiosk.statistics.store import CSV_ENCODINGS, MANAGER_EXPORT_COLUMNS, anonymised_events, write_csv
 from kiosk.web import current_terminal
@@ -57,7 +57,12 @@ def login():
             sign_in("manager", form.name.data.strip())
             return redirect(url_for(".dashboard"))
         flash(
-            s_("The name or password is not right, or sign-in is paused for 15 minutes after 5 wrong tries."),
+            s_(
+                "The name or password is not right, or sign-in is paused for %(minutes)d minutes after "
+                "%(tries)d wrong tries.",
+                minutes=LOCKOUT.seconds // 60,
+                tries=MAX_FAILED_LOGINS,
+            ),
             "error",
         )
     return render_template("staff/manager_login.html", form=form)
