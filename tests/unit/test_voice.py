@@ -129,6 +129,11 @@ def test_the_voice_is_fetched_by_package_name_and_version_and_verified(tmp_path)
     assert list(cache.iterdir()) == [htsvoice]  # only the voice is kept, not the archive
     # The cache is the source from now on: the registry is not asked again.
     assert voice.fetch_voice(cache, sdist=tmp_path / "absent.tar.gz") == htsvoice
+    # ... but only while it is the pinned file: an altered copy is not used.
+    htsvoice.write_bytes(htsvoice.read_bytes() + b"\n")
+    with pytest.raises(FileNotFoundError):
+        voice.fetch_voice(cache, sdist=tmp_path / "absent.tar.gz")
+    assert voice.fetch_voice(cache).read_bytes().startswith(b"[GLOBAL]")  # fetched again and checked
 
 
 def test_the_first_screen_says_how_to_use_the_number_keys(catalog_app):
