@@ -310,6 +310,7 @@ def test_a_service_that_cannot_be_reached_is_said_before_the_pin(instance, pki_d
         port = s.getsockname()[1]
     app = create_app({"demo": True, "instance_path": str(instance), "secret_key": "t",
                       "gateway_url": f"http://127.0.0.1:{port}", "gateway_attempts": 1})  # fmt: skip
+    app.extensions["kiosk.terminal"].start()  # the app factory only configures
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     try:
         terminal, demo, web = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"], app.test_client()
