@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from drivers.virtualcard.pki import VirtualPki
 from drivers.virtualcard.residents import load_residents
 from tests.support.auth import AuthActions
 from tests.support.pcsc_harness import PcscDaemon
+from tests.support.serving import serving
 from tests.support.waiting import wait_until
 
 
@@ -170,21 +170,5 @@ def make_pcsc_app(pcscd, make_app, pki):
 @pytest.fixture
 def live_server(app):
     """The app served by waitress on a loopback port, as `kiosk demo` serves it."""
-    import waitress
-    from waitress import wasyncore
-
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
-    stopped = threading.Event()
-
-    def run() -> None:
-        # waitress has no stop(): turn its loop by hand so the test can end it cleanly.
-        while not stopped.is_set():
-            wasyncore.loop(timeout=0.1, map=server._map, count=1)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    stopped.set()
-    thread.join(timeout=5)
-    server.close()
-    server.task_dispatcher.shutdown(timeout=1)
+    with serving(app) as where:
+        yield f"http://{where}"

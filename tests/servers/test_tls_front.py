@@ -5,35 +5,18 @@ LAN; a cookie copied before logout opens nothing afterwards."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
 from tests.support.nginx_harness import NginxFront
+from tests.support.serving import serving
 
 
 @pytest.fixture
 def kiosk_serve(app):
     """waitress on loopback with `kiosk serve`'s own settings; yields its host:port."""
-    import waitress
-    from waitress import wasyncore
-
-    from kiosk.cli import WAITRESS
-
-    server = waitress.create_server(app, host="127.0.0.1", port=0, **WAITRESS)
-    stopped = threading.Event()
-
-    def run() -> None:
-        while not stopped.is_set():
-            wasyncore.loop(timeout=0.1, map=server._map, count=1)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.effective_port}"
-    stopped.set()
-    thread.join(timeout=5)
-    server.close()
-    server.task_dispatcher.shutdown(timeout=1)
+    with serving(app) as where:
+        yield where
 
 
 @pytest.fixture
