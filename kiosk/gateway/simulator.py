@@ -14,7 +14,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from kiosk.gateway import Challenge, GatewayUnavailableError, RegistrationResult, RegistrationStatus
+from kiosk.gateway import (
+    Challenge,
+    GatewayUnavailableError,
+    RegistrationResult,
+    RegistrationStatus,
+    signed_payload,
+)
 from kiosk.settings import Settings
 from kiosk.sqlite_db import transaction
 
@@ -151,8 +157,10 @@ class SimulatedGateway:
         key = cert.public_key()
         try:
             assert isinstance(key, rsa.RSAPublicKey)
-            key.verify(signature, nonce, padding.PKCS1v15(), hashes.SHA256())
-        except (InvalidSignature, AssertionError):
+            # Over the fields as they arrived: one changed in transit breaks the signature.
+            payload = signed_payload(nonce, consent_version, terminal_id)
+            key.verify(signature, payload, padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, AssertionError, ValueError):
             return RegistrationResult(RegistrationStatus.SIGNATURE_INVALID)
         card_key = hashlib.sha256(cert.issuer.public_bytes() + cert.serial_number.to_bytes(20, "big")).hexdigest()
         registration_id = "REG-" + secrets.token_hex(8)

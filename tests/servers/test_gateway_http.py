@@ -27,10 +27,12 @@ from cryptography.x509.oid import NameOID
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from drivers.mynumber import JpkiSession, digest_info_sha256
+from drivers.mynumber import JpkiSession, MyNumberCard, digest_info_sha256
 from drivers.virtualcard.inprocess import VirtualReader
-from kiosk.gateway import GatewayUnavailableError, RegistrationStatus
+from kiosk.gateway import GatewayUnavailableError, RegistrationStatus, signed_payload
 from kiosk.gateway.client import HttpGateway, HttpGatewaySettings
+from kiosk.visit.registration import inspect_card, prove_and_register
+from tests.support.man_in_the_middle import ManInTheMiddle
 from tests.support.waiting import wait_until
 
 
@@ -99,18 +101,20 @@ def client(url: str, **kw) -> HttpGateway:
     return HttpGateway(HttpGatewaySettings(url=url, **{"backoff": 0.05, **kw}))
 
 
-def prove(make_card, residents, key: str, nonce: bytes) -> tuple[bytes, bytes]:
+def prove(
+    make_card, residents, key: str, nonce: bytes, consent_version: str = "v", terminal_id: str = "t"
+) -> tuple[bytes, bytes]:
     reader = VirtualReader()
     reader.insert(make_card(key))
     session = JpkiSession(reader.connect())
     certificate = session.read_auth_certificate()
     session.verify_pin(residents[key].pin.encode())
-    return certificate, session.sign(digest_info_sha256(nonce))
+    return certificate, session.sign(digest_info_sha256(signed_payload(nonce, consent_version, terminal_id)))
 
 
 def register(gw, make_card, residents, key: str, **kw):
     nonce = gw.challenge().nonce
-    cert, sig = prove(make_card, residents, key, nonce)
+    cert, sig = prove(make_card, residents, key, nonce, "2026-11", "kiosk-01")
     return gw.register(cert, sig, nonce, "2026-11", "kiosk-01", **kw)
 
 
@@ -407,10 +411,30 @@ def test_https_runs_on_a_production_server_that_stops_cleanly_on_sigterm(tls, ga
         stop(proc)
 
 
+def kiosk_registers(gw, make_card, residents, key: str):
+    """The kiosk's own card steps and registration (the terminal's path) against ``gw``."""
+    reader = VirtualReader()
+    reader.insert(make_card(key))
+    in_hand = inspect_card(MyNumberCard(reader.connect()), b"k" * 32, 90)
+    pin = bytearray(residents[key].pin.encode())
+    return prove_and_register(in_hand, pin, 3, gw, "2026-11", "kiosk-01", "none").result
+
+
+@pytest.mark.parametrize("changed", [{"consent_version": "2020-01"}, {"terminal_id": "kiosk-99"}])
+def test_a_consent_version_or_terminal_id_changed_in_transit_is_refused(gateway_url, make_card, residents, changed):
+    """The card signs the nonce, consent version and terminal id together: a man in the middle
+    who changes one of them gets signature_invalid and nothing is registered."""
+    gw = client(gateway_url)
+    assert kiosk_registers(ManInTheMiddle(gw, **changed), make_card, residents, "hanako").status == (
+        RegistrationStatus.SIGNATURE_INVALID
+    )
+    assert kiosk_registers(gw, make_card, residents, "hanako").status == RegistrationStatus.REGISTERED
+
+
 def test_the_same_idempotency_key_with_another_body_is_refused(gateway_url, make_card, residents):
     gw = client(gateway_url)
     nonce = gw.challenge().nonce
-    cert, sig = prove(make_card, residents, "hanako", nonce)
+    cert, sig = prove(make_card, residents, "hanako", nonce, "2026-11", "kiosk-01")
     fields = {"certificate": base64.b64encode(cert).decode(), "signature": base64.b64encode(sig).decode(),
               "nonce": base64.b64encode(nonce).decode(), "consent_version": "2026-11", "terminal_id": "kiosk-01"}
     headers = {"Idempotency-Key": "bound-key-0001"}

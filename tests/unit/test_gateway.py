@@ -2,21 +2,25 @@
 
 import time
 
-from drivers.mynumber import JpkiSession, digest_info_sha256
+import pytest
+
+from drivers.mynumber import JpkiSession, MyNumberCard, digest_info_sha256
 from drivers.virtualcard.inprocess import VirtualReader
 from drivers.virtualcard.pki import VirtualPki
-from kiosk.gateway import RegistrationStatus
+from kiosk.gateway import RegistrationStatus, signed_payload
 from kiosk.gateway.simulator import SimulatedGateway
+from kiosk.visit.registration import inspect_card, prove_and_register
+from tests.support.man_in_the_middle import ManInTheMiddle
 
 
-def prove(card, pin: bytes, nonce: bytes) -> tuple[bytes, bytes]:
-    """What the kiosk sends: the card's certificate and its signature over the nonce."""
+def prove(card, pin: bytes, nonce: bytes, consent_version: str = "v1", terminal_id: str = "t1") -> tuple[bytes, bytes]:
+    """What the kiosk sends: the card's certificate and its signature over the signed payload."""
     reader = VirtualReader()
     reader.insert(card)
     s = JpkiSession(reader.connect())
     cert = s.read_auth_certificate()
     s.verify_pin(pin)
-    return cert, s.sign(digest_info_sha256(nonce))
+    return cert, s.sign(digest_info_sha256(signed_payload(nonce, consent_version, terminal_id)))
 
 
 def proof(make_card, key, nonce):
@@ -133,3 +137,38 @@ def test_a_crl_that_cannot_be_trusted_fails_closed(tmp_path, pki, make_card):
     nonce = gw.challenge().nonce
     cert, sig = proof(make_card, "hanako", nonce)
     assert gw.register(cert, sig, nonce, "v1", "t1").status == RegistrationStatus.REGISTERED
+
+
+def kiosk_registers(card, gateway, consent_version: str = "2026-11", terminal_id: str = "kiosk-01"):
+    """The kiosk's own card steps and registration, as the terminal runs them."""
+    reader = VirtualReader()
+    reader.insert(card)
+    in_hand = inspect_card(MyNumberCard(reader.connect()), b"k" * 32, 90)
+    return prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, consent_version, terminal_id, "none")
+
+
+def test_the_kiosks_registration_goes_through(tmp_path, pki, make_card):
+    gw = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
+    assert kiosk_registers(make_card("hanako"), gw).result.status == RegistrationStatus.REGISTERED
+    assert gw.registration_count() == 1
+
+
+@pytest.mark.parametrize("changed", [{"consent_version": "2020-01"}, {"terminal_id": "kiosk-99"}])
+def test_a_consent_version_or_terminal_id_changed_after_signing_is_refused(tmp_path, pki, make_card, changed):
+    """A man in the middle cannot pass the card's proof off with another consent or terminal."""
+    gw = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
+    outcome = kiosk_registers(make_card("hanako"), ManInTheMiddle(gw, **changed))
+    assert outcome.result.status == RegistrationStatus.SIGNATURE_INVALID
+    assert gw.registration_count() == 0
+
+
+def test_the_signed_payload_cannot_be_read_two_ways():
+    """Fields are length-prefixed under a version tag: moving bytes between fields changes it."""
+    nonce = bytes(range(32))
+    assert signed_payload(nonce, "ab", "c") != signed_payload(nonce, "a", "bc")
+    assert signed_payload(nonce, "2026-11", "kiosk-01") == (
+        b"madoguchi-registration-v1"
+        + b"\x00\x20" + nonce
+        + b"\x00\x07" + b"2026-11"
+        + b"\x00\x08" + b"kiosk-01"
+    )
