@@ -21,6 +21,21 @@ def sealed(tmp_path) -> StatsStore:
     return store
 
 
+def mark_assisted_and_rehash(store: StatsStore, seq: int) -> None:
+    """The attacker with the database but no key: drop the guard, edit one row, recompute the
+    plain SHA-256 chain so that it verifies again."""
+    with store.engine.begin() as db:
+        db.exec_driver_sql("DROP TRIGGER events_no_update")
+        db.execute(sa.text("UPDATE events SET assisted = 1 WHERE seq = :s"), {"s": seq})
+        rows = db.exec_driver_sql(f"SELECT seq, {', '.join(COLUMNS)} FROM events ORDER BY seq").fetchall()
+        prev = "0" * 64
+        for row in rows:
+            link = row_hash(prev, row[0], tuple(row[1:]))
+            db.execute(sa.text("UPDATE events SET prev_hash = :p, row_hash = :h WHERE seq = :s"),
+                       {"p": prev, "h": link, "s": row[0]})  # fmt: skip
+            prev = link
+
+
 def test_rewriting_every_event_to_assisted_and_rehashing_is_caught(sealed):
     with sealed.engine.begin() as db:
         db.exec_driver_sql("DROP TRIGGER events_no_update")
@@ -94,16 +109,7 @@ def test_kiosk_stats_verify_names_the_rows_rewritten_in_a_kiosks_store(tmp_path,
     assert cli("stats", "verify", "--config", config).exit_code == 0
 
     plain = StatsStore(store.path)  # the attacker: the database, no key
-    with plain.engine.begin() as db:
-        db.exec_driver_sql("DROP TRIGGER events_no_update")
-        db.exec_driver_sql("UPDATE events SET assisted = 1 WHERE seq = 3")
-        rows = db.exec_driver_sql(f"SELECT seq, {', '.join(COLUMNS)} FROM events ORDER BY seq").fetchall()
-        prev = "0" * 64
-        for row in rows:
-            link = row_hash(prev, row[0], tuple(row[1:]))
-            db.execute(sa.text("UPDATE events SET prev_hash = :p, row_hash = :h WHERE seq = :s"),
-                       {"p": prev, "h": link, "s": row[0]})  # fmt: skip
-            prev = link
+    mark_assisted_and_rehash(plain, seq=3)
     assert plain.verify().ok  # the plain chain alone is fooled, as the review found
 
     done = cli("stats", "verify", "--config", config)
@@ -122,16 +128,7 @@ def test_a_store_from_before_the_seal_upgrades_and_its_rows_are_pinned(tmp_path)
     assert report.ok and report.rows == 5 and report.unproven == "rows 1-5"
 
     # Rows from before the seal carry no HMAC, but the sealed head pins their hashes.
-    with store.engine.begin() as db:
-        db.exec_driver_sql("DROP TRIGGER events_no_update")
-        db.exec_driver_sql("UPDATE events SET assisted = 1 WHERE seq = 2")
-        rows = db.exec_driver_sql(f"SELECT seq, {', '.join(COLUMNS)} FROM events ORDER BY seq").fetchall()
-        prev = "0" * 64
-        for row in rows:
-            link = row_hash(prev, row[0], tuple(row[1:]))
-            db.execute(sa.text("UPDATE events SET prev_hash = :p, row_hash = :h WHERE seq = :s"),
-                       {"p": prev, "h": link, "s": row[0]})  # fmt: skip
-            prev = link
+    mark_assisted_and_rehash(store, seq=2)
     report = store.verify()
     assert not report.ok and "row 5 differs from the sealed head" in report.problem
 
