@@ -353,7 +353,7 @@ def _secret(prompt: str, from_stdin: bool) -> str:
 @click.option("--pin-stdin", is_flag=True, help="Read the staff PIN from standard input.")
 @config_option
 def staff_create(code: str, pin_stdin: bool, config_path: str | None) -> None:
-    """Create a helper account (staff code + a 4-8 digit PIN of their own)."""
+    """Create a helper account (staff code + a PIN of their own, 6-12 digits)."""
     from kiosk.staff.accounts import AccountError
 
     try:
@@ -361,6 +361,36 @@ def staff_create(code: str, pin_stdin: bool, config_path: str | None) -> None:
     except AccountError as exc:
         _fail(str(exc))
     click.echo(f"staff {code} created")
+
+
+@staff.command("reset-pin")
+@click.argument("code")
+@click.option("--pin-stdin", is_flag=True, help="Read the new staff PIN from standard input.")
+@config_option
+def staff_reset_pin(code: str, pin_stdin: bool, config_path: str | None) -> None:
+    """Give a helper a new PIN (6-12 digits); also lifts a lock-out. A PIN from before the
+    six-digit rule can no longer sign in until this is done."""
+    from kiosk.staff.accounts import AccountError
+
+    try:
+        _accounts(config_path).reset_pin(code, _secret("New staff PIN", pin_stdin))
+    except AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"staff {code}: new PIN set")
+
+
+@staff.command("unlock")
+@click.argument("code")
+@config_option
+def staff_unlock(code: str, config_path: str | None) -> None:
+    """Lift a helper's lock-out after wrong PINs (it also ends by itself after 15 minutes)."""
+    from kiosk.staff.accounts import AccountError
+
+    try:
+        _accounts(config_path).unlock_staff(code)
+    except AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"staff {code}: unlocked")
 
 
 @main.group()

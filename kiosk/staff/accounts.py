@@ -1,14 +1,17 @@
 """Staff (helpers) with their shifts, and managers: who may see and do what on the staff side.
 
 Secrets are hashed with werkzeug's scrypt, never stored plain. A staff member signs in with a
-staff code and a short PIN of their own; shifts give the helper hours of the subsidy report.
-Managers lock out after repeated failed logins.
+staff code and a PIN of their own (at least six digits); shifts give the helper hours of the
+subsidy report. Staff and managers lock out after repeated failed sign-ins, counted in the file.
+What helpers do to a visit is recorded in ``actions`` (kiosk/staff/actions.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
+import secrets
 import sqlite3
 from pathlib import Path
 
@@ -19,12 +22,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from kiosk import schema_upgrade
 from kiosk.sqlite_db import transaction
 from kiosk.staff import schema
+from kiosk.staff.actions import ActionLog
 from kiosk.staff.shifts import Shift
 from kiosk.statistics.seal import Seal
 
 HASH_METHOD = "scrypt"
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
+# Four digits fell to a LAN guesser in 12 minutes (issue 12): new and reset PINs have 6 to 12.
+MIN_STAFF_PIN, MAX_STAFF_PIN = 6, 12
+STAFF_PIN_RULE = f"a staff PIN is {MIN_STAFF_PIN}-{MAX_STAFF_PIN} digits"
 MIGRATIONS = Path(__file__).with_name("migrations")
 # A helper's note is one of these reasons, never free text: free text let PINs through spelled
 # in kanji or kana ("四三二一", "いち に さん よん") and took names and addresses (issue 12).
@@ -41,6 +48,22 @@ class AccountError(ValueError):
 
 class LockedOut(AccountError):
     pass
+
+
+class StaffCheck(enum.Enum):
+    """What a staff sign-in gets. A locked account and an unknown code are REFUSED like a wrong
+    PIN; only someone who typed the right PIN learns it is too short and must be reset."""
+
+    OK = "ok"
+    REFUSED = "refused"
+    PIN_TOO_SHORT = "pin_too_short"
+
+    def __bool__(self) -> bool:  # `if check_staff(...)` means signed in, as when it was a bool
+        return self is StaffCheck.OK
+
+
+def _pin_ok(pin: str) -> bool:
+    return re.fullmatch(rf"\d{{{MIN_STAFF_PIN},{MAX_STAFF_PIN}}}", pin) is not None
 
 
 def _now() -> dt.datetime:
@@ -66,6 +89,7 @@ class AccountStore:
             engine.dispose()
         if seal is not None:
             self._adopt_unsealed_shifts()
+        self.actions = ActionLog(self.path, seal, clock)
 
     def _db(self):
         return transaction(self.path, rows_as_dicts=True)
@@ -74,22 +98,70 @@ class AccountStore:
     def create_staff(self, code: str, pin: str) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_-]{2,32}", code):
             raise AccountError("a staff code is 2-32 letters, digits, '-' or '_'")
-        if not re.fullmatch(r"\d{4,8}", pin):
-            raise AccountError("a staff PIN is 4-8 digits")
+        if not _pin_ok(pin):
+            raise AccountError(STAFF_PIN_RULE)
         with self._db() as db:
             try:
                 db.execute(
-                    "INSERT INTO staff VALUES (?, ?, ?)",
-                    (code, generate_password_hash(pin, HASH_METHOD), self.clock().isoformat()),
+                    "INSERT INTO staff (code, pin_hash, created_at, pseudonym) VALUES (?, ?, ?, ?)",
+                    (code, generate_password_hash(pin, HASH_METHOD), self.clock().isoformat(), secrets.token_hex(8)),
                 )
             except sqlite3.IntegrityError:
                 raise AccountError(f"staff code {code!r} exists already") from None
 
-    def check_staff(self, code: str, pin: str) -> bool:
+    def reset_pin(self, code: str, pin: str) -> None:
+        """A manager or IT sets a new PIN (6 digits or more); it also lifts a lock-out."""
+        if not _pin_ok(pin):
+            raise AccountError(STAFF_PIN_RULE)
+        with self._db() as db:
+            done = db.execute(
+                "UPDATE staff SET pin_hash = ?, failed = 0, locked_until = NULL WHERE code = ?",
+                (generate_password_hash(pin, HASH_METHOD), code),
+            ).rowcount
+        if not done:
+            raise AccountError(f"no staff code {code!r}")
+
+    def unlock_staff(self, code: str) -> None:
+        """Lift a lock-out before it ends by itself (a manager, after checking with the helper)."""
+        with self._db() as db:
+            if not db.execute("UPDATE staff SET failed = 0, locked_until = NULL WHERE code = ?", (code,)).rowcount:
+                raise AccountError(f"no staff code {code!r}")
+
+    def check_staff(self, code: str, pin: str) -> StaffCheck:
+        """The hash runs for unknown and locked codes too (same timing); every wrong PIN counts
+        towards the lock-out in one atomic UPDATE, so parallel guesses are all counted."""
         with self._db() as db:
             row = db.execute("SELECT pin_hash FROM staff WHERE code = ?", (code,)).fetchone()
-        # Hash anyway for an unknown code, so timing does not tell which codes exist.
-        return check_password_hash(row["pin_hash"] if row else _DUMMY_HASH, pin) and row is not None
+        ok = check_password_hash(row["pin_hash"] if row else _DUMMY_HASH, pin) and row is not None
+        if row is None or not self._settle_attempt("staff", "code", code, ok):
+            return StaffCheck.REFUSED
+        if not ok:
+            return StaffCheck.REFUSED
+        # A PIN from before the six-digit rule: right, but no longer enough to sign in.
+        return StaffCheck.OK if len(pin) >= MIN_STAFF_PIN else StaffCheck.PIN_TOO_SHORT
+
+    def _settle_attempt(self, table: str, key: str, who: str, ok: bool) -> bool:
+        """Count one sign-in attempt; False while ``who`` is locked out (nothing counted then).
+        One UPDATE both checks the lock and counts, so no parallel guess is lost."""
+        now = self.clock().isoformat()
+        open_ = "(locked_until IS NULL OR locked_until <= :now)"
+        with self._db() as db:
+            if ok:
+                done = db.execute(
+                    f"UPDATE {table} SET failed = 0, locked_until = NULL WHERE {key} = :who AND {open_} RETURNING 1",
+                    {"who": who, "now": now},
+                ).fetchone()
+            else:
+                # A lock that has expired starts a fresh count.
+                failed = "CASE WHEN locked_until IS NULL THEN failed + 1 ELSE 1 END"
+                done = db.execute(
+                    f"UPDATE {table} SET failed = {failed}, "
+                    f"locked_until = CASE WHEN {failed} >= :max THEN :until ELSE NULL END "
+                    f"WHERE {key} = :who AND {open_} RETURNING 1",
+                    {"who": who, "now": now, "max": MAX_FAILED_LOGINS,
+                     "until": (self.clock() + LOCKOUT).isoformat()},
+                ).fetchone()  # fmt: skip
+        return done is not None
 
     def start_shift(self, code: str, venue: str, terminal_id: str) -> int:
         with self._db() as db:
@@ -225,31 +297,12 @@ class AccountStore:
         names alike (same timing); then one UPDATE both checks the lock and counts the failure,
         so parallel guesses cannot overwrite each other's count (the review's 36 threads).
         """
-        now = self.clock().isoformat()
         with self._db() as db:
             row = db.execute("SELECT password_hash FROM managers WHERE name = ?", (name,)).fetchone()
         ok = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
         if row is None:
             return False
-        open_ = "(locked_until IS NULL OR locked_until <= :now)"
-        with self._db() as db:
-            if ok:
-                done = db.execute(
-                    f"UPDATE managers SET failed = 0, locked_until = NULL "
-                    f"WHERE name = :name AND {open_} RETURNING name",
-                    {"name": name, "now": now},
-                ).fetchone()
-            else:
-                # A lock that has expired starts a fresh count.
-                failed = "CASE WHEN locked_until IS NULL THEN failed + 1 ELSE 1 END"
-                done = db.execute(
-                    f"UPDATE managers SET failed = {failed}, "
-                    f"locked_until = CASE WHEN {failed} >= :max THEN :until ELSE NULL END "
-                    f"WHERE name = :name AND {open_} RETURNING failed",
-                    {"name": name, "now": now, "max": MAX_FAILED_LOGINS,
-                     "until": (self.clock() + LOCKOUT).isoformat()},
-                ).fetchone()  # fmt: skip
-        if done is None:
+        if not self._settle_attempt("managers", "name", name, ok):
             raise LockedOut("too many failed logins: try again later")
         return ok
 

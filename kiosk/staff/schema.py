@@ -16,6 +16,11 @@ staff = sa.Table(
     sa.Column("code", sa.Text, primary_key=True),
     sa.Column("pin_hash", sa.Text, nullable=False),  # scrypt: a PIN is never stored
     sa.Column("created_at", sa.Text, nullable=False),
+    # Lock-out after wrong PINs, kept here so a restart does not reopen it (staff migration 0003).
+    sa.Column("failed", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("locked_until", sa.Text),
+    # The name staff actions are recorded under: random, so the record never spells a staff code.
+    sa.Column("pseudonym", sa.Text),
 )
 
 shifts = sa.Table(
@@ -51,3 +56,30 @@ notes = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sqlite_autoincrement=True,
 )
+
+# Every helper action that changes a visit or its statistics, chained and sealed like the
+# events (kiosk/staff/actions.py); rows are never updated or deleted (triggers, migration 0003).
+staff_actions = sa.Table(
+    "staff_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("acted_at", sa.Text, nullable=False),
+    sa.Column("terminal_id", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),  # the account's pseudonym, never its code
+    sa.Column("visit_id", sa.Text),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("value", sa.Text),
+    sa.Column("prev_hash", sa.Text, nullable=False),
+    sa.Column("row_hash", sa.Text, nullable=False),
+    sa.Column("row_mac", sa.Text),
+    sqlite_autoincrement=True,
+)
+
+# SQLite DDL (the accounts file is always SQLite): the record is append-only, even by hand.
+ACTIONS_APPEND_ONLY = [
+    "CREATE TRIGGER IF NOT EXISTS staff_actions_no_update BEFORE UPDATE ON staff_actions\n"
+    "BEGIN SELECT RAISE(ABORT, 'staff actions are append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS staff_actions_no_delete BEFORE DELETE ON staff_actions\n"
+    "BEGIN SELECT RAISE(ABORT, 'staff actions are append-only'); END",
+]

@@ -55,6 +55,10 @@ class Seal:
             _create_private(key_path, secrets.token_bytes(32))
         return cls(key_path.read_bytes(), folder / HEAD_FILE)
 
+    def with_head(self, head_path: Path) -> Seal:
+        """The same key, keeping the head of another chain (the staff actions) in ``head_path``."""
+        return Seal(self._key, head_path)
+
     def mac(self, seq: int, row_hash: str) -> str:
         return hmac.new(self._key, f"row {seq} {row_hash}".encode(), hashlib.sha256).hexdigest()
 

@@ -30,6 +30,11 @@ def close_forgotten_shifts() -> None:
     accounts().prune_notes()  # the same daily housekeeping: notes past their retention go
 
 
+def record_action(kind: str, visit: str | None, value: str | None = None) -> None:
+    """Record what the signed-in helper just did to ``visit`` (kiosk.staff.actions.ACTION_KINDS)."""
+    accounts().actions.record(session["staff"], current_app.config["KIOSK"].terminal_id, kind, visit, value)
+
+
 def sessions():
     return current_app.extensions["kiosk.sessions"]
 

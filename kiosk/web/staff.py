@@ -10,11 +10,21 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
-from kiosk.staff.accounts import AccountError
+from kiosk.staff.accounts import MAX_STAFF_PIN, AccountError, StaffCheck
 from kiosk.visit.flow import InvalidTransition
 from kiosk.web import current_terminal
 from kiosk.web.health import health_report
-from kiosk.web.signin import accounts, close_forgotten_shifts, panel_state, s_, s_l, sign_in, sign_out, staff_required
+from kiosk.web.signin import (
+    accounts,
+    close_forgotten_shifts,
+    panel_state,
+    record_action,
+    s_,
+    s_l,
+    sign_in,
+    sign_out,
+    staff_required,
+)
 from kiosk.web.throttle import Throttle
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -24,7 +34,8 @@ STAFF_LAG_SECONDS = 0.3
 
 class StaffLoginForm(FlaskForm):
     code = StringField(s_l("Staff code"), validators=[DataRequired(), Length(max=32)])
-    pin = PasswordField(s_l("Your staff PIN"), validators=[DataRequired(), Regexp(r"^\d{4,8}$")])
+    # Four and five digits still reach the check: their owner is told to have the PIN reset.
+    pin = PasswordField(s_l("Your staff PIN"), validators=[DataRequired(), Regexp(rf"^\d{{4,{MAX_STAFF_PIN}}}$")])
 
 
 NOTE_REASON_WORDS = {
@@ -57,11 +68,16 @@ def login():
         code = form.code.data.strip()
         keys = (f"staff:{code}", f"client:{request.remote_addr}")
         if _throttle().paused(*keys):
-            ok = False  # answered like a wrong PIN: the pause says nothing about the code
+            check = StaffCheck.REFUSED  # answered like a wrong PIN: the pause says nothing about the code
         else:
-            ok = accounts().check_staff(code, form.pin.data)
-            (_throttle().succeeded if ok else _throttle().failed)(*keys)
-        if ok:
+            check = accounts().check_staff(code, form.pin.data)
+            (_throttle().failed if check is StaffCheck.REFUSED else _throttle().succeeded)(*keys)
+        if check is StaffCheck.PIN_TOO_SHORT:
+            # Only someone who typed this account's right PIN gets here.
+            flash(s_("Your PIN is too short to sign in now. Ask a manager to set a new PIN of "
+                     "at least 6 digits (kiosk staff reset-pin)."), "error")  # fmt: skip
+            return render_template("staff/login.html", form=form)
+        if check:
             close_forgotten_shifts()  # yesterday's shift left open ends at its closing time
             sign_in("staff", code)
             settings = current_app.config["KIOSK"]
@@ -113,14 +129,18 @@ def action():
         "assisted": lambda: terminal.set_assisted(True),
         "self_service": lambda: terminal.set_assisted(False),
     }
-    handler = handlers.get(request.form.get("action", ""))
+    kind = request.form.get("action", "")
+    handler = handlers.get(kind)
     if handler is None:
         flash(s_("Unknown action."), "error")
         return redirect(url_for(".panel"))
+    visit = request.form.get("visit") or terminal.staff_snapshot()["visit"]
     try:
         handler()
     except InvalidTransition:
         flash(s_("That is not possible at this step any more."), "error")
+    else:
+        record_action(kind, visit)
     return redirect(url_for(".panel"))
 
 
@@ -129,8 +149,10 @@ def action():
 def age_band():
     form = AgeBandForm()
     if form.validate_on_submit():
+        visit = current_terminal().staff_snapshot()["visit"]
         try:
             current_terminal().set_age_band(form.band.data)
+            record_action("age_band", visit, form.band.data)
             flash(s_("Age band recorded."), "info")
         except InvalidTransition:
             flash(s_("No resident session is open now."), "error")

@@ -114,7 +114,7 @@ def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, li
     """A helper's tablet beside the kiosk: every page and response it gets is scanned."""
     import re
 
-    app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+    app.extensions["kiosk.accounts"].create_staff("helper1", "246813")
     card = demo.residents["ichiro"].make_card(demo.pki)
     secrets = ["4321", card.profile.name, card.profile.address, "19490130", "1949-01-30"]
     context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
@@ -124,7 +124,7 @@ def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, li
     try:
         staff.goto(live_server + "/staff/login")
         staff.fill("#code", "helper1")
-        staff.fill("#pin", "2468")
+        staff.fill("#pin", "246813")
         staff.locator('button[type="submit"]').click()
         staff.wait_for_selector("[data-staff-panel]")
         resident.goto(live_server + "/")

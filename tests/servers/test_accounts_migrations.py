@@ -11,7 +11,7 @@ from kiosk.staff import schema
 from kiosk.staff.accounts import AccountStore
 from tests.support.legacy_accounts import create_legacy_accounts
 
-TABLES = ("staff", "shifts", "managers", "notes")
+TABLES = ("staff", "shifts", "managers", "notes", "staff_actions")
 
 
 def described(path) -> dict[str, list[tuple]]:
@@ -39,26 +39,26 @@ def revision(path) -> str | None:
 
 def test_accounts_made_before_migrations_still_sign_in_after_the_upgrade(tmp_path):
     path = tmp_path / "accounts.sqlite3"
-    create_legacy_accounts(path, staff={"S01": "2468"}, managers={"kacho": "correct horse battery"})
+    create_legacy_accounts(path, staff={"S01": "246813"}, managers={"kacho": "correct horse battery"})
 
     accounts = AccountStore(path)
 
-    assert accounts.migration == "adopted the existing store as revision 0001, now at 0002"
-    assert accounts.check_staff("S01", "2468") and not accounts.check_staff("S01", "1357")
+    assert accounts.migration == "adopted the existing store as revision 0001, now at 0003"
+    assert accounts.check_staff("S01", "246813") and not accounts.check_staff("S01", "135799")
     assert accounts.check_manager("kacho", "correct horse battery")
     assert [s.staff_code for s in accounts.shifts()] == ["S01"]
-    assert revision(path) == "0002"
+    assert revision(path) == "0003"
 
 
 def test_accounts_opened_twice_are_left_alone_and_match_the_old_columns(tmp_path):
     first = AccountStore(tmp_path / "accounts.sqlite3")
-    first.create_staff("S02", "1357")
+    first.create_staff("S02", "135799")
 
     again = AccountStore(tmp_path / "accounts.sqlite3")
 
-    assert first.migration == "created at revision 0002"
-    assert again.migration == "already at revision 0002"
-    assert again.check_staff("S02", "1357")
+    assert first.migration == "created at revision 0003"
+    assert again.migration == "already at revision 0003"
+    assert again.check_staff("S02", "135799")
     create_legacy_accounts(tmp_path / "legacy.sqlite3")
     AccountStore(tmp_path / "legacy.sqlite3")  # adopted as 0001, then upgraded like the new one
     assert described(tmp_path / "accounts.sqlite3") == described(tmp_path / "legacy.sqlite3")

@@ -43,7 +43,7 @@ def test_open_shifts_count_up_to_now_and_are_summed_per_venue_and_day():
 def test_a_forgotten_shift_closes_at_the_configured_time_and_is_flagged(tmp_path):
     now = [at("2026-11-20 09:00").astimezone(dt.UTC)]
     store = AccountStore(tmp_path / "a.sqlite3", clock=lambda: now[0])
-    store.create_staff("h1", "2468")
+    store.create_staff("h1", "246813")
     store.start_shift("h1", "本庁舎", "kiosk-01")
     now[0] = at("2026-11-21 08:00").astimezone(dt.UTC)
     assert store.close_forgotten_shifts(dt.time(19, 0), JST) == 1
@@ -54,7 +54,7 @@ def test_a_forgotten_shift_closes_at_the_configured_time_and_is_flagged(tmp_path
 
 def test_staff_pins_and_manager_passwords_are_hashed(tmp_path):
     store = AccountStore(tmp_path / "a.sqlite3")
-    store.create_staff("h1", "2468")
+    store.create_staff("h1", "246813")
     store.create_manager("boss", "long enough password")
     db = sqlite3.connect(tmp_path / "a.sqlite3")
     (pin_hash,) = db.execute("SELECT pin_hash FROM staff").fetchone()
@@ -63,7 +63,7 @@ def test_staff_pins_and_manager_passwords_are_hashed(tmp_path):
     assert pin_hash.startswith("scrypt:") and password_hash.startswith("scrypt:")
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("a.sqlite3*"))
     assert b"long enough password" not in raw
-    assert store.check_staff("h1", "2468") and not store.check_staff("h1", "1357")
+    assert store.check_staff("h1", "246813") and not store.check_staff("h1", "135799")
     with pytest.raises(AccountError):
         store.create_staff("h1", "1111")
 

@@ -22,7 +22,7 @@ def kiosk_serve(app):
 @pytest.fixture
 def front(app, kiosk_serve, tmp_path):
     app.config["WTF_CSRF_ENABLED"] = False
-    app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+    app.extensions["kiosk.accounts"].create_staff("helper1", "246813")
     nginx = NginxFront(tmp_path / "nginx", kiosk_serve).start()
     yield nginx
     nginx.stop()
@@ -36,7 +36,7 @@ def test_resident_and_demo_pages_answer_404_through_the_tls_front(front, method,
 
 
 def test_staff_sign_in_over_https_and_a_copied_cookie_dies_at_logout(front):
-    status, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=2468")
+    status, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=246813")
     assert status == 302 and headers["Strict-Transport-Security"].startswith("max-age=")
     cookie = headers["Set-Cookie"].split(";")[0]
     status, _, html = front.request("GET", "/staff/", cookie=cookie)
@@ -51,6 +51,6 @@ def test_healthz_through_the_front_tells_only_ok(front):
 
 
 def test_the_sign_in_cookie_through_the_front_is_secure_httponly_and_strict(front):
-    _, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=2468")
+    _, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=246813")
     attributes = {part.strip().split("=")[0].lower() for part in headers["Set-Cookie"].split(";")[1:]}
     assert {"secure", "httponly", "samesite"} <= attributes and "SameSite=Strict" in headers["Set-Cookie"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-STAFF_CODE, STAFF_PIN = "helper1", "2468"
+STAFF_CODE, STAFF_PIN = "helper1", "246813"
 MANAGER_NAME, MANAGER_PASSWORD = "boss", "correct horse battery"
 
 

@@ -14,7 +14,7 @@ PROXIED = {"HTTP_X_FORWARDED_FOR": "192.168.1.20"}  # the TLS front on the same 
 @pytest.fixture
 def accounts(app):
     store = app.extensions["kiosk.accounts"]
-    store.create_staff("helper1", "2468")
+    store.create_staff("helper1", "246813")
     return store
 
 

@@ -12,7 +12,7 @@ from tests.support.auth import AuthActions
 @pytest.fixture
 def accounts(app):
     store = app.extensions["kiosk.accounts"]
-    store.create_staff("helper1", "2468")
+    store.create_staff("helper1", "246813")
     store.create_manager("boss", "correct horse battery")
     return store
 

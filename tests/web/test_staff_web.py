@@ -20,7 +20,7 @@ from tests.support.waiting import wait_recorded, wait_until
 @pytest.fixture
 def accounts(app):
     store = app.extensions["kiosk.accounts"]
-    store.create_staff("helper1", "2468")
+    store.create_staff("helper1", "246813")
     store.create_manager("boss", "correct horse battery")
     return store
 
@@ -63,7 +63,7 @@ def test_staff_age_band_when_configured(instance):
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     app.extensions["kiosk.terminal"].start()
     try:
-        app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+        app.extensions["kiosk.accounts"].create_staff("helper1", "246813")
         client = app.test_client()
         terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
         AuthActions(client).staff_login()
@@ -101,7 +101,7 @@ def test_a_note_is_a_reason_from_the_list_never_free_text(client, auth, accounts
 def test_forms_without_a_csrf_token_are_rejected(app, accounts):
     strict = app.test_client()  # CSRF stays on here
     assert strict.post("/manager/login", data={"name": "boss", "password": "correct horse battery"}).status_code == 400
-    assert strict.post("/staff/login", data={"code": "helper1", "pin": "2468"}).status_code == 400
+    assert strict.post("/staff/login", data={"code": "helper1", "pin": "246813"}).status_code == 400
 
 
 def test_manager_area_exports_and_lock_out(make_app):
@@ -288,9 +288,9 @@ def test_the_managers_events_csv_is_anonymous(make_app):
 def test_wrong_staff_pins_pause_that_account_and_unknown_codes_answer_alike(client, auth, accounts):
     # The review guessed all 10,000 four-digit PINs in 12 minutes: wrong tries now pause sign-in.
     for _ in range(5):
-        assert auth.staff_login(pin="1357").status_code == 200
+        assert auth.staff_login(pin="135799").status_code == 200
     paused = auth.staff_login()  # the right PIN, too late
     assert paused.status_code == 200 and client.get("/staff/").status_code == 302
     for _ in range(6):
-        unknown = auth.staff_login(code="nobody", pin="1357")
+        unknown = auth.staff_login(code="nobody", pin="135799")
     assert _answer(paused, "helper1") == _answer(unknown, "nobody")

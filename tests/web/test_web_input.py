@@ -24,7 +24,7 @@ def test_security_headers_on_every_page(client, path):
 
 
 def test_session_cookie_is_httponly_and_samesite(auth, app):
-    app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+    app.extensions["kiosk.accounts"].create_staff("helper1", "246813")
     response = auth.staff_login()
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
