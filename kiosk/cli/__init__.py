@@ -232,11 +232,15 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
         if found != row_hash:
             what = "missing" if found is None else "rewritten"
             report = _broken_report(report, f"row {seq} of the signed head is {what}")
-    shifts = composition.account_store(settings).unproven_shifts() if report.ok else []
+    accounts = composition.account_store(settings)
+    shifts = accounts.unproven_shifts() if report.ok else []
     if shifts:
         report = _broken_report(report, f"shift {', '.join(map(str, shifts))} not proven by the seal (edited)")
+    actions = accounts.actions.verify() if report.ok else None
+    if actions is not None and not actions.ok:
+        report = _broken_report(report, actions.problem)
     if report.ok:
-        click.echo(f"ok: {report.rows} events, chain head {report.head}")
+        click.echo(f"ok: {report.rows} events, chain head {report.head}; {actions.rows} staff actions")
         if report.unproven:
             click.echo(f"note: {report.unproven} predate the seal; the sealed head pins their hashes")
     else:

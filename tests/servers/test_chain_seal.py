@@ -218,3 +218,51 @@ def test_editing_a_helpers_shift_hours_is_caught(tmp_path, cli):
 
     done = cli("stats", "verify", "--config", config)
     assert done.exit_code == 1 and "shift 1" in done.stderr
+
+
+def kiosk_with_actions(tmp_path):
+    """An installed kiosk's config and accounts: one helper who marked three visits."""
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    accounts = composition.account_store(settings.load(str(config)))
+    accounts.create_staff("helper1", "246813")
+    for n, kind in enumerate(("self_service", "assisted", "cancel")):
+        accounts.actions.record("helper1", "kiosk-1", kind, f"visit-{n}")
+    return config, accounts
+
+
+def test_a_staff_action_rewritten_and_rehashed_is_caught_by_verify(tmp_path, cli):
+    from kiosk.staff.actions import ACTION_COLUMNS
+
+    config, accounts = kiosk_with_actions(tmp_path)
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+    db = sa.create_engine(f"sqlite:///{accounts.path}")
+    with db.begin() as conn:  # the attacker: 'self_service' becomes 'assisted', the plain chain rehashed
+        conn.exec_driver_sql("DROP TRIGGER staff_actions_no_update")
+        conn.exec_driver_sql("UPDATE staff_actions SET kind = 'assisted' WHERE seq = 1")
+        prev = "0" * 64
+        for row in conn.exec_driver_sql(f"SELECT seq, {', '.join(ACTION_COLUMNS)} FROM staff_actions ORDER BY seq"):
+            link = row_hash(prev, row[0], tuple(row[1:]))
+            conn.execute(sa.text("UPDATE staff_actions SET prev_hash = :p, row_hash = :h WHERE seq = :s"),
+                         {"p": prev, "h": link, "s": row[0]})  # fmt: skip
+            prev = link
+    db.dispose()
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "staff actions 1, 2, 3 not proven by the seal" in done.stderr
+
+
+def test_the_newest_staff_action_deleted_is_caught_by_verify(tmp_path, cli):
+    config, accounts = kiosk_with_actions(tmp_path)
+    db = sa.create_engine(f"sqlite:///{accounts.path}")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM staff_actions WHERE seq = 3")
+    with db.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER staff_actions_no_delete")
+        conn.exec_driver_sql("DELETE FROM staff_actions WHERE seq = 3")
+    db.dispose()
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "staff action 3 (the sealed head) is missing" in done.stderr
