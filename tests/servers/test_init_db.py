@@ -33,7 +33,7 @@ def test_init_db_creates_both_stores_and_says_so(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"statistics store: created at revision {head_revision()} ({instance / 'stats.sqlite3'})",
-        f"staff accounts: created at revision 0002 ({instance / 'accounts.sqlite3'})",
+        f"staff accounts: created at revision 0003 ({instance / 'accounts.sqlite3'})",
     ]
     assert {"events", "chain_anchor", "monthly_summary", "alembic_version"} <= tables(instance / "stats.sqlite3")
     assert {"staff", "shifts", "managers", "notes"} <= tables(instance / "accounts.sqlite3")
@@ -48,7 +48,7 @@ def test_init_db_twice_leaves_the_store_alone(tmp_path):
     assert result.exit_code == 0, result.output
     stats_line, accounts_line = result.output.splitlines()
     assert stats_line.startswith(f"statistics store: already at revision {head_revision()} (")
-    assert accounts_line.startswith("staff accounts: already at revision 0002 (")
+    assert accounts_line.startswith("staff accounts: already at revision 0003 (")
 
 
 def test_init_db_upgrades_a_store_made_before_migrations_keeping_its_rows(tmp_path):
@@ -84,7 +84,7 @@ def test_flask_init_db_reports_the_store_the_app_opened(make_app):
     assert result.exit_code == 0, result.output
     stats_line, accounts_line = result.output.splitlines()
     assert stats_line.startswith(f"statistics store: created at revision {head_revision()} (")
-    assert accounts_line.startswith("staff accounts: created at revision 0002 (")
+    assert accounts_line.startswith("staff accounts: created at revision 0003 (")
 
 
 def test_init_db_names_an_unreachable_statistics_server_and_fails(tmp_path):
