@@ -120,10 +120,12 @@ def residents(settings: Settings) -> dict[str, Resident]:
 
 
 def stats_store(settings: Settings) -> StatsStore:
-    if settings.stats_database_url:
-        # A shared server holds several terminals' rows, each sealed under its own key: not yet.
-        return StatsStore(settings.stats_database_url)
     instance = private_folder(settings.instance)
+    if settings.stats_database_url:
+        # A shared server holds several terminals' rows: each kiosk seals and proves its own,
+        # with the key in its own instance folder (never on the server).
+        return StatsStore(settings.stats_database_url, seal=Seal.in_folder(instance),
+                          sealed_terminal=settings.terminal_id)  # fmt: skip
     # The seal's key and head stay in the instance folder, apart from the database they prove.
     return StatsStore(private_file(instance / "stats.sqlite3"), seal=Seal.in_folder(instance))
 

@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from kiosk.statistics import migrate
-from kiosk.statistics.seal import Seal, SealError
+from kiosk.statistics.seal import Seal
+from kiosk.statistics.sealcheck import SealedRow, check_seal
 from kiosk.visit.flow import SessionSummary
 
 COLUMNS = (
@@ -87,7 +88,7 @@ class StatsStore:
     """The events, in a SQLite file in the instance folder (WAL, full sync: a crash loses no
     committed row) or in one PostgreSQL database shared by several terminals."""
 
-    def __init__(self, path_or_url: str | Path, seal: Seal | None = None) -> None:
+    def __init__(self, path_or_url: str | Path, seal: Seal | None = None, sealed_terminal: str | None = None) -> None:
         target = str(path_or_url)
         if target.startswith("sqlite:///"):
             target = target.removeprefix("sqlite:///")  # a SQLite URL is just the file
@@ -119,6 +120,8 @@ class StatsStore:
                 " and restore it from the backup"
             ) from exc
         self.seal = seal
+        # On a shared server this terminal's key proves only the rows it wrote (sealcheck.py).
+        self.sealed_terminal = sealed_terminal
         if seal is not None and seal.known_head() is None:
             # First opened with a key (a new store, or one from before the seal): pin its head.
             with self.engine.connect() as db:
@@ -255,31 +258,10 @@ class StatsStore:
         report = verify_rows((tuple(r[:-1]) for r in rows), seq, prev)
         if not report.ok or self.seal is None:
             return report
-
-        def broken(problem: str) -> ChainReport:
-            return ChainReport(False, report.rows, report.head, problem)
-
-        try:
-            known = self.seal.known_head()
-        except SealError as exc:
-            return broken(str(exc))
-        if known is None:
-            return broken("the sealed head is missing from the instance folder")
         n = len(COLUMNS)
-        sealed = [r for r in rows if int(r[n]) >= known.first_sealed]
-        forged = [int(r[n]) for r in sealed if not self.seal.proves(int(r[n]), r[n + 2], r[-1])]
-        if forged:
-            return broken(f"{_seqs(forged)} not proven by the seal (rewritten without the key)")
-        hashes = {int(r[n]): r[n + 2] for r in rows}
-        hashes[seq] = prev  # the anchor
-        last = int(rows[-1][n]) if rows else seq
-        if known.seq > last:
-            gone = _seqs(range(last + 1, known.seq + 1))
-            return broken(f"{gone} missing: the sealed head names row {known.seq}")
-        if known.seq in hashes and hashes[known.seq] != known.row_hash:
-            return broken(f"row {known.seq} differs from the sealed head")
-        older = [int(r[n]) for r in rows if int(r[n]) < known.first_sealed]
-        return ChainReport(True, report.rows, report.head, unproven=_seqs(older) if older else "")
+        sealed = [SealedRow(int(r[n]), r[1], r[n + 2], r[-1]) for r in rows]
+        problem, unproven = check_seal(self.seal, sealed, (seq, prev), self.sealed_terminal)
+        return ChainReport(not problem, report.rows, report.head, problem, unproven)
 
     def export_csv(self, out: TextIO) -> int:
         """Every event as CSV with its chain columns (header first); returns the row count.
@@ -362,19 +344,6 @@ def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> Cha
         seq, prev = row_seq, stored
         count += 1
     return ChainReport(True, count, prev)
-
-
-def _seqs(seqs: Iterable[int]) -> str:
-    """Sequence numbers as a reader names them: 'row 6', 'rows 1-6', 'rows 2, 5-7'."""
-    runs: list[list[int]] = []
-    for n in sorted(seqs):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
-    single = len(runs) == 1 and runs[0][0] == runs[0][1]
-    return ("row " if single else "rows ") + ", ".join(parts)
 
 
 INT_COLUMNS = {"pin_attempts", "tries_left_at_start", "new_card", "assisted", "seq"}

@@ -25,7 +25,7 @@ def mark_assisted_and_rehash(store: StatsStore, seq: int) -> None:
     """The attacker with the database but no key: drop the guard, edit one row, recompute the
     plain SHA-256 chain so that it verifies again."""
     with store.engine.begin() as db:
-        db.exec_driver_sql("DROP TRIGGER events_no_update")
+        db.exec_driver_sql("DROP TRIGGER events_no_update" + ("" if store.is_sqlite else " ON events"))
         db.execute(sa.text("UPDATE events SET assisted = 1 WHERE seq = :s"), {"s": seq})
         rows = db.exec_driver_sql(f"SELECT seq, {', '.join(COLUMNS)} FROM events ORDER BY seq").fetchall()
         prev = "0" * 64
@@ -266,3 +266,28 @@ def test_the_newest_staff_action_deleted_is_caught_by_verify(tmp_path, cli):
 
     done = cli("stats", "verify", "--config", config)
     assert done.exit_code == 1 and "staff action 3 (the sealed head) is missing" in done.stderr
+
+
+def test_two_kiosks_sharing_postgresql_each_seal_their_rows_and_a_rewrite_is_caught(tmp_path, cli, postgres):
+    """Issue 12.6 on a shared server: each kiosk seals its own rows with its own key; an attacker
+    with SQL on the server (no key) who rewrites and rehashes is named by both kiosks' verify."""
+    from kiosk import composition, settings
+
+    url = postgres.new_database()
+    kiosks = []
+    for n in (1, 2):
+        config = tmp_path / f"k{n}.toml"
+        config.write_text(f'demo = true\ninstance_path = "{tmp_path / f"k{n}"}"\nterminal_id = "kiosk-0{n}"\n'
+                          f'stats_database_url = "{url}"\n')  # fmt: skip
+        kiosks.append((config, composition.stats_store(settings.load(str(config)))))
+    for n in range(4):  # the two kiosks take turns in one chain
+        config, store = kiosks[n % 2]
+        store.append([(*legacy_event(n)[:1], f"kiosk-0{n % 2 + 1}", *legacy_event(n)[2:])])
+    for config, _ in kiosks:
+        assert cli("stats", "verify", "--config", config).exit_code == 0
+
+    mark_assisted_and_rehash(StatsStore(url), seq=3)  # kiosk-01's second visit
+
+    first, second = (cli("stats", "verify", "--config", config) for config, _ in kiosks)
+    assert first.exit_code == 1 and "row 3 not proven by the seal" in first.stderr
+    assert second.exit_code == 1 and "row 4 not proven by the seal" in second.stderr

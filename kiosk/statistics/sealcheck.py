@@ -1,0 +1,59 @@
+"""Judging a chain by its seal: which rows the terminal's key proves, and whether the newest
+sealed head is still there.
+
+On a terminal's own SQLite file every row is its own. On a PostgreSQL store shared by several
+kiosks each kiosk seals the rows it wrote with its own key (kept in its own instance folder) and
+proves exactly those: ``mine`` names its terminal id. A rewrite rehashes every later row, so
+the kiosks whose rows follow it see it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from kiosk.statistics.seal import Seal, SealError
+
+
+class SealedRow(NamedTuple):
+    seq: int
+    terminal_id: str
+    row_hash: str
+    row_mac: str | None
+
+
+def seqs(numbers: Iterable[int]) -> str:
+    """Sequence numbers as a reader names them: 'row 6', 'rows 1-6', 'rows 2, 5-7'."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
+    single = len(runs) == 1 and runs[0][0] == runs[0][1]
+    return ("row " if single else "rows ") + ", ".join(parts)
+
+
+def check_seal(seal: Seal, rows: list[SealedRow], anchor: tuple[int, str], mine: str | None) -> tuple[str, str]:
+    """(problem, unproven): the first thing the seal does not prove ('' if none), and the rows
+    only the plain chain vouches for (written before this terminal sealed anything)."""
+    try:
+        known = seal.known_head()
+    except SealError as exc:
+        return str(exc), ""
+    if known is None:
+        return "the sealed head is missing from the instance folder", ""
+    own = [r for r in rows if mine is None or r.terminal_id == mine]
+    forged = [r.seq for r in own if r.seq >= known.first_sealed and not seal.proves(r.seq, r.row_hash, r.row_mac)]
+    if forged:
+        return f"{seqs(forged)} not proven by the seal (rewritten without the key)", ""
+    hashes = {r.seq: r.row_hash for r in rows}
+    hashes[anchor[0]] = anchor[1]
+    last = rows[-1].seq if rows else anchor[0]
+    if known.seq > last:
+        return f"{seqs(range(last + 1, known.seq + 1))} missing: the sealed head names row {known.seq}", ""
+    if known.seq in hashes and hashes[known.seq] != known.row_hash:
+        return f"row {known.seq} differs from the sealed head", ""
+    older = [r.seq for r in own if r.seq < known.first_sealed]
+    return "", seqs(older) if older else ""
