@@ -274,6 +274,39 @@ def head(day: str, config_path: str | None) -> None:
     click.echo(signed_head(settings.instance, day, seq, row_hash))
 
 
+@stats.command("close-day")
+@click.option("--date", "day", help="YYYY-MM-DD (local); today if left out.")
+@config_option
+def close_day(day: str | None, config_path: str | None) -> None:
+    """Print the day's totals and its chain head, signed, for the paper file."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kiosk.statistics.closeout import close_day as day_close
+
+    settings = _settings(config_path)
+    tz = ZoneInfo(settings.timezone)
+    try:
+        date = dt.date.fromisoformat(day) if day else dt.datetime.now(tz).date()
+    except ValueError:
+        _fail(f"--date {day!r}: use YYYY-MM-DD")
+    accounts = composition.account_store(settings)
+    accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
+    store = _stats_store(config_path, settings)
+    done = day_close(store, accounts.shifts(), accounts.actions.actions(), settings.instance, date, tz,
+                     dt.datetime.now(dt.UTC))  # fmt: skip
+    click.echo(f"close-out {date.isoformat()}  {settings.venue}  {settings.terminal_id}")
+    click.echo(f"sessions      {done.sessions}")
+    click.echo(f"registered    {done.registered}")
+    click.echo(f"assisted      {done.assisted}")
+    click.echo(f"helper hours  {done.helper_hours:.2f}")
+    for outcome, count in done.by_outcome.items():
+        click.echo(f"outcome {outcome:22} {count}")
+    for kind, count in done.staff_actions.items():
+        click.echo(f"staff action {kind:17} {count}")
+    click.echo(done.signed_head)
+
+
 @stats.command("report")
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="CSV file; else a table on stdout.")

@@ -12,6 +12,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
+from kiosk.statistics.closeout import close_day, day_bounds, signed_head_before
 from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
 from kiosk.statistics.store import CSV_ENCODINGS, MANAGER_EXPORT_COLUMNS, anonymised_events, write_csv
 from kiosk.web import current_terminal
@@ -89,7 +90,15 @@ def dashboard():
         today_count=report.by_day.get(today, 0),
         head=stats.head(),
         verify=stats.verify(),
+        # Today's head so far, signed: what the close-out prints for the paper file.
+        signed_head=_signed_head(dt.date.fromisoformat(today), dt.datetime.now(dt.UTC)),
     )
+
+
+def _signed_head(day: dt.date, until: dt.datetime) -> str:
+    """The chain's head signed with this terminal's key (kiosk stats verify --head checks it)."""
+    stop = min(until, day_bounds(day, _tz())[1])
+    return signed_head_before(current_terminal().stats, current_app.config["KIOSK"].instance, day.isoformat(), stop)
 
 
 @bp.get("/report")
@@ -102,7 +111,28 @@ def printable_report():
         month=month,
         head=current_terminal().stats.head(),
         settings=current_app.config["KIOSK"],
+        # The month's end, or today for the month under way.
+        signed_head=_signed_head(min(_month_last_day(month), dt.datetime.now(_tz()).date()), dt.datetime.now(dt.UTC)),
     )
+
+
+def _month_last_day(month: str) -> dt.date:
+    first = dt.date.fromisoformat(month + "-01")
+    return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+@bp.get("/close-day")
+@manager_required
+def close_out():
+    """The day's totals and signed head, to print and file (as `kiosk stats close-day`)."""
+    try:
+        day = dt.date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        day = dt.datetime.now(_tz()).date()
+    close_forgotten_shifts()
+    done = close_day(current_terminal().stats, accounts().shifts(), accounts().actions.actions(),
+                     current_app.config["KIOSK"].instance, day, _tz(), dt.datetime.now(dt.UTC))  # fmt: skip
+    return render_template("staff/close_day.html", done=done, settings=current_app.config["KIOSK"])
 
 
 def _csv_response(write, filename: str) -> Response:

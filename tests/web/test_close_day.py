@@ -1,0 +1,69 @@
+"""Issue 14, item 5 and 12.6: the day's close-out and the signed head a manager files on paper.
+
+The signed line on the dashboard, the printable monthly report and the close-out (page and
+command alike) is one `kiosk stats verify --head` accepts, so the paper can later prove the
+chain was not rolled back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.support.auth import MANAGER_NAME, MANAGER_PASSWORD, AuthActions
+from tests.support.legacy_stats import legacy_event
+
+
+@pytest.fixture
+def config(tmp_path, instance):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'demo = true\ninstance_path = "{instance}"\n')
+    return path
+
+
+@pytest.fixture
+def manager(make_app):
+    """A kiosk with three visits on 5 November (one assisted) and one on the 6th; a manager signed in."""
+    app = make_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["kiosk.accounts"].create_manager(MANAGER_NAME, MANAGER_PASSWORD)
+    rows = [legacy_event(n) for n in range(4)]
+    rows[1] = (*rows[1][:13], 1, *rows[1][14:])  # assisted
+    rows[3] = (*rows[3][:3], "2026-11-06T01:00:00+00:00", "2026-11-06T01:05:00+00:00", *rows[3][5:])
+    app.extensions["kiosk.terminal"].stats.append(rows)
+    client = app.test_client()
+    AuthActions(client).manager_login()
+    return client
+
+
+def signed_line(page: str) -> str:
+    (line,) = re.findall(r"<code data-signed-head>([^<]*)</code>", page)
+    return line
+
+
+def test_close_day_prints_the_days_totals_and_a_signed_head_that_verify_accepts(cli, config, manager):
+    printed = cli("stats", "close-day", "--date", "2026-11-05", "--config", config)
+
+    assert printed.exit_code == 0, printed.output
+    lines = printed.output.splitlines()
+    assert "sessions      3" in lines and "registered    3" in lines and "assisted      1" in lines
+    head = lines[-1]
+    assert head.startswith("madoguchi-head 2026-11-05 3 ")  # the 6th's visit is not in the 5th's head
+    assert cli("stats", "verify", "--head", head, "--config", config).exit_code == 0
+
+    page = manager.get("/manager/close-day?date=2026-11-05").get_data(as_text=True)
+    assert 'data-total="sessions">3<' in page and 'data-total="assisted">1<' in page
+    assert signed_line(page) == head  # the page and the command print the same line for the file
+
+
+def test_the_dashboard_and_the_monthly_printout_show_a_signed_head(cli, config, manager):
+    dashboard = manager.get("/manager/").get_data(as_text=True)
+    assert 'action="/manager/close-day"' in dashboard  # the close-out button
+    month = dt.datetime.now(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m")
+    printout = manager.get(f"/manager/report?month={month}").get_data(as_text=True)
+
+    for line in (signed_line(dashboard), signed_line(printout)):
+        assert line.split()[2] == "4"  # every row so far
+        assert cli("stats", "verify", "--head", line, "--config", config).exit_code == 0
