@@ -211,6 +211,16 @@ def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
     with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
         count = store.export_csv(fh)
     click.echo(f"{count} events written to {out}; chain head {store.head()}")
+    # Shifts and staff actions go beside it, so a merge of several kiosks keeps helper hours.
+    from kiosk.staff.export import ACTION_EXPORT_COLUMNS, SHIFT_COLUMNS, shift_rows, sibling
+    from kiosk.statistics.store import write_csv
+
+    accounts = _accounts(config_path)
+    for what, rows, columns in (("shifts", shift_rows(accounts.path), SHIFT_COLUMNS),
+                                ("staff_actions", accounts.actions.actions(), ACTION_EXPORT_COLUMNS)):  # fmt: skip
+        with open(sibling(out, what), "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
+            write_csv(rows, fh, columns)
+        click.echo(f"{len(rows)} {what.replace('_', ' ')} written to {sibling(out, what)}")
 
 
 @stats.command("verify")
@@ -310,9 +320,11 @@ def close_day(day: str | None, config_path: str | None) -> None:
 @stats.command("report")
 @click.option("--month", required=True, help="YYYY-MM")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="CSV file; else a table on stdout.")
+@click.option("--from-export", "from_export", type=click.Path(exists=True, dir_okay=False),
+              help="An events export (or `stats merge` output) instead of this kiosk's store; its shifts beside it.")
 @encoding_option
 @config_option
-def report(month: str, out: str | None, encoding: str, config_path: str | None) -> None:
+def report(month: str, out: str | None, from_export: str | None, encoding: str, config_path: str | None) -> None:
     """The month's figures for the subsidy claim (the same as the manager's report)."""
     import datetime as dt
     from zoneinfo import ZoneInfo
@@ -326,10 +338,13 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
         _fail(f"--month {month!r}: use YYYY-MM")
     settings = _settings(config_path)
     tz = ZoneInfo(settings.timezone)
-    accounts = composition.account_store(settings)
-    accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
-    events = _stats_store(config_path, settings).events(ended=month_bounds(month, tz))
-    figures = monthly_report(events, accounts.shifts(), month, tz, dt.datetime.now(dt.UTC))
+    if from_export:
+        events, shifts = _exported(from_export)
+    else:
+        accounts = composition.account_store(settings)
+        accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
+        events, shifts = _stats_store(config_path, settings).events(ended=month_bounds(month, tz)), accounts.shifts()
+    figures = monthly_report(events, shifts, month, tz, dt.datetime.now(dt.UTC))
     rows = summary_rows(figures)
     if out:
         with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
@@ -338,6 +353,15 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     else:
         for row in rows:
             click.echo(f"{row['category']:22} {row['key']:32} {row['value']}")
+
+
+def _exported(events_csv: str):
+    """Events and shifts of an export (several kiosks' once merged), for the same report."""
+    from kiosk.staff.export import shifts_of, sibling
+    from kiosk.statistics.store import read_csv_export
+
+    shifts_csv = sibling(events_csv, "shifts")
+    return read_csv_export(events_csv), shifts_of(read_csv_export(shifts_csv)) if shifts_csv.exists() else []
 
 
 @stats.command("merge")
@@ -354,9 +378,25 @@ def merge(files: tuple[str, ...], out: str) -> None:
     if not all(check.ok for _, check in checks):
         click.echo("merge refused: an export's chain cannot be proven (nothing written)", err=True)
         sys.exit(1)
+    from kiosk.staff.export import ACTION_EXPORT_COLUMNS, SHIFT_COLUMNS, merge_actions, merge_shifts, sibling
+
+    beside = {what: [sibling(f, what) for f in files if sibling(f, what).exists()]
+              for what in ("shifts", "staff_actions")}  # fmt: skip
+    actions, action_checks = merge_actions(beside["staff_actions"])
+    for path, check in action_checks:
+        state = "chain ok" if check.ok else f"CHAIN BROKEN: {check.problem}"
+        click.echo(f"{path}: {check.rows} staff actions, {state}")
+    if not all(check.ok for _, check in action_checks):
+        click.echo("merge refused: a staff actions file's chain cannot be proven (nothing written)", err=True)
+        sys.exit(1)
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         write_csv(rows, fh, EXPORT_COLUMNS)
     click.echo(f"{len(rows)} distinct events written to {out}")
+    for what, merged, columns in (("shifts", merge_shifts(beside["shifts"]), SHIFT_COLUMNS),
+                                  ("staff_actions", actions, ACTION_EXPORT_COLUMNS)):  # fmt: skip
+        with open(sibling(out, what), "w", encoding="utf-8-sig", newline="") as fh:
+            write_csv(merged, fh, columns)
+        click.echo(f"{len(merged)} distinct {what.replace('_', ' ')} written to {sibling(out, what)}")
 
 
 @stats.command("prune")

@@ -1,0 +1,86 @@
+"""Issue 14, item 5: several kiosks, one claim. Merging the kiosks' exports carries their shifts
+and staff actions, and gives the same figures as one PostgreSQL store the kiosks share."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from kiosk import composition, settings
+from kiosk.statistics.report import monthly_report, summary_rows
+from kiosk.statistics.store import StatsStore
+from tests.support.legacy_stats import legacy_event
+
+TERMINALS = ("kiosk-01", "kiosk-02")
+
+
+def visits(terminal: str) -> list[tuple]:
+    """Three visits at ``terminal`` on 5 November; kiosk-02's second one assisted."""
+    rows = []
+    for n in range(3):
+        row = list(legacy_event(n + (10 if terminal == "kiosk-02" else 0)))
+        row[1] = terminal
+        row[13] = int(terminal == "kiosk-02" and n == 1)
+        rows.append(tuple(row))
+    return rows
+
+
+def kiosk(tmp_path, name: str, terminal: str, url: str = ""):
+    """A kiosk's stores (as its commands open them) with its visits, one helper shift and action."""
+    config = tmp_path / f"{name}.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / name}"\nterminal_id = "{terminal}"\n'
+                      + (f'stats_database_url = "{url}"\n' if url else ""))  # fmt: skip
+    loaded = settings.load(str(config))
+    accounts = composition.account_store(loaded)
+    hours = 2 if terminal == "kiosk-01" else 3
+    for at, step in (("2026-11-05T00:00:00+00:00", "start"), (f"2026-11-05T0{hours}:30:00+00:00", "end")):
+        accounts.clock = lambda at=at: dt.datetime.fromisoformat(at)
+        if step == "start":
+            accounts.create_staff("helper1", "246813")
+            accounts.start_shift("helper1", "本庁舎", terminal)
+            accounts.actions.record("helper1", terminal, "assisted", "visit-1")
+        else:
+            accounts.end_shift("helper1")
+    composition.stats_store(loaded).append(visits(terminal))
+    return config, accounts
+
+
+def test_merged_exports_give_the_claim_of_one_shared_postgresql_store_with_shifts_and_actions(tmp_path, cli, postgres):
+    url = postgres.new_database()
+    exports = []
+    shared_shifts = []
+    for terminal in TERMINALS:
+        own, _ = kiosk(tmp_path, f"own-{terminal}", terminal)
+        _, shared = kiosk(tmp_path, f"shared-{terminal}", terminal, url)
+        shared_shifts += shared.shifts()
+        out = tmp_path / f"{terminal}.csv"
+        assert cli("stats", "export", "--out", out, "--config", own).exit_code == 0
+        exports.append(out)
+
+    merged = cli("stats", "merge", *exports, "--out", tmp_path / "merged.csv")
+    assert merged.exit_code == 0, merged.output
+    claim = cli("stats", "report", "--month", "2026-11", "--from-export", tmp_path / "merged.csv")
+
+    tz = ZoneInfo("Asia/Tokyo")
+    one_store = monthly_report(StatsStore(url).events(), shared_shifts, "2026-11", tz, dt.datetime.now(dt.UTC))
+    expected = [f"{r['category']:22} {r['key']:32} {r['value']}" for r in summary_rows(one_store)]
+    assert claim.output.splitlines() == expected
+    assert "helper_hours           本庁舎 2026-11-05" in claim.output and expected[0].endswith(" 6")
+
+    with open(tmp_path / "merged.staff_actions.csv", encoding="utf-8-sig", newline="") as fh:
+        actions = list(csv.DictReader(fh))
+    assert sorted(a["terminal_id"] for a in actions) == list(TERMINALS)
+    assert all(a["kind"] == "assisted" and a["actor"] and "helper1" not in a["actor"] for a in actions)
+
+
+def test_merge_refuses_an_edited_staff_actions_file(tmp_path, cli):
+    own, _ = kiosk(tmp_path, "own", "kiosk-01")
+    assert cli("stats", "export", "--out", tmp_path / "k1.csv", "--config", own).exit_code == 0
+    path = tmp_path / "k1.staff_actions.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(",assisted,", ",self_service,"), encoding="utf-8-sig")
+
+    done = cli("stats", "merge", tmp_path / "k1.csv", "--out", tmp_path / "merged.csv")
+
+    assert done.exit_code == 1 and "staff action 1 was altered" in done.output
+    assert not (tmp_path / "merged.csv").exists()
