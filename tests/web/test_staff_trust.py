@@ -65,18 +65,24 @@ def test_an_old_four_digit_pin_cannot_sign_in_and_is_told_to_have_it_reset(cli, 
 
 
 def test_a_locked_account_stays_locked_after_a_restart_until_a_manager_unlocks_it(cli, config, make_app):
-    make_app().extensions["kiosk.accounts"].create_staff(STAFF_CODE, STAFF_PIN)
+    first = make_app()
+    first.config["WTF_CSRF_ENABLED"] = False
+    first.extensions["kiosk.accounts"].create_staff(STAFF_CODE, STAFF_PIN)
+    guesser = AuthActions(first.test_client())
     for _ in range(5):
-        signed_in(make_app, pin="135799")  # each from a fresh process: no in-memory pause helps
+        guesser.staff_login(pin="135799")
 
-    _, client, locked = signed_in(make_app)  # the right PIN, after a restart
+    restarted = make_app()  # a new process: the in-memory pause is gone, the lock-out is not
+    restarted.config["WTF_CSRF_ENABLED"] = False
+    client = restarted.test_client()
+    locked = AuthActions(client).staff_login()  # the right PIN
     assert locked.status_code == 200 and client.get("/staff/").status_code == 302
-    _, _, unknown = signed_in(make_app, code="nobody")
+    unknown = AuthActions(client).staff_login(code="nobody")
     assert page_without_token(locked, STAFF_CODE) == page_without_token(unknown, "nobody")
 
     unlocked = cli("staff", "unlock", STAFF_CODE, "--config", config)
     assert unlocked.exit_code == 0
-    assert signed_in(make_app)[2].status_code == 302
+    assert AuthActions(client).staff_login().status_code == 302
 
 
 def test_every_staff_action_is_recorded_with_the_acting_account_and_the_visit(make_app):
@@ -104,3 +110,15 @@ def test_every_staff_action_is_recorded_with_the_acting_account_and_the_visit(ma
     assert actor and STAFF_CODE not in actor  # a pseudonym, never the staff code
     assert {a["terminal_id"] for a in actions} == {app.config["KIOSK"].terminal_id}
     assert accounts.actions.verify().ok
+
+
+def test_parallel_wrong_staff_pins_all_count_towards_the_lock_out(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kiosk.staff.accounts import AccountStore
+
+    accounts = AccountStore(tmp_path / "accounts.sqlite3")
+    accounts.create_staff(STAFF_CODE, STAFF_PIN)
+    with ThreadPoolExecutor(6) as pool:  # guesses racing each other from several LAN clients
+        list(pool.map(lambda n: accounts.check_staff(STAFF_CODE, f"{n:06d}"), range(6)))
+    assert not accounts.check_staff(STAFF_CODE, STAFF_PIN)  # locked: no guess was lost
