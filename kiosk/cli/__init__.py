@@ -403,9 +403,16 @@ def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | Non
 
     settings = _settings(config_path)
     configure_logging(settings.log_level)
-    from kiosk.gateway import GatewayUnavailableError
+    from kiosk.gateway import GatewayUnavailableError, trust_files
 
-    simulated = composition.simulated_gateway(settings, "gateway-service.sqlite3")
+    try:
+        simulated = composition.simulated_gateway(settings, "gateway-service.sqlite3")
+        if tls_cert:  # checked here: gunicorn would fail in its worker, with a traceback
+            trust_files.tls_identity(tls_cert, tls_key, "--tls-cert", "--tls-key")
+        if client_ca:
+            trust_files.certificates(client_ca, "client CA", "--client-ca")
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
     if simulated.crl_path is not None:
         try:
             simulated.check_crl()  # a CRL that cannot be trusted stops the start, not a resident
