@@ -24,6 +24,7 @@ from kiosk.statistics.probe import WritableProbe
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
+from kiosk.visit.clock_watch import ClockWatcher
 from kiosk.visit.flow import Flow, InvalidTransition, Outcome, Reason, SessionSummary, Step
 from kiosk.visit.registrar import RegistrationThread
 from kiosk.visit.registration import (
@@ -74,6 +75,7 @@ class Terminal:
         self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
+        self.clock_watch = ClockWatcher(clock, monotonic)  # logs a set wall clock (the card worker's ticks)
 
     def start(self) -> None:
         self.recorder.start()
@@ -195,6 +197,7 @@ class Terminal:
             self._changed.notify_all()
 
     def on_tick(self) -> None:
+        self.clock_watch.check()  # before the lock: a jump is logged, and logging is I/O
         with self._lock:
             before = self.flow.version
             s = self.settings
