@@ -40,14 +40,22 @@ WAITRESS = dict(
 def _serve(app, host: str, port: int) -> None:
     import waitress
 
+    from kiosk.watchdog import Watchdog
+
     terminal = app.extensions["kiosk.terminal"]
     terminal.start()  # the app factory only configures; running the card worker is ours
-    click.echo(f"Madoguchi Kiosk: http://{host}:{port}/")
-    if app.extensions.get("kiosk.demo") is not None:
-        click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
+    watchdog = Watchdog(terminal)
     try:
-        waitress.serve(app, host=host, port=port, **WAITRESS)
+        server = waitress.create_server(app, host=host, port=port, **WAITRESS)
+        port = getattr(server, "effective_port", port)
+        click.echo(f"Madoguchi Kiosk: http://{host}:{port}/")
+        if app.extensions.get("kiosk.demo") is not None:
+            click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # systemctl stop: the finally below runs
+        watchdog.ready()  # listening: systemd (Type=notify) may start the screen now
+        server.run()
     finally:
+        watchdog.stop()
         terminal.stop()
 
 
