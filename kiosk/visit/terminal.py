@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from drivers.errors import CardError, CardRemovedError
 from drivers.mynumber import MyNumberCard, WrongPinError
@@ -39,6 +39,14 @@ from kiosk.visit.registration import (
 from kiosk.visit.visit_log import log_finished
 
 log = logging.getLogger(__name__)
+
+
+class TerminalListener(Protocol):
+    """Told under the terminal's lock, so it must not wait on anything (counters in memory)."""
+
+    def step_left(self, step: str, seconds: float) -> None: ...
+
+    def visit_finished(self, summary: SessionSummary) -> None: ...
 
 
 class Terminal:
@@ -76,6 +84,8 @@ class Terminal:
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
         self.clock_watch = ClockWatcher(clock, monotonic)  # logs a set wall clock (the card worker's ticks)
+        # Told of each step left and each visit finished, under the lock: in-memory only (metrics).
+        self.listeners: list[TerminalListener] = []
 
     def start(self) -> None:
         self.recorder.start()
@@ -129,12 +139,17 @@ class Terminal:
             finished = self.flow.take_finished()
             for summary in finished:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
+                for listener in self.listeners:
+                    listener.visit_finished(summary)
             self._note_step()
             self._changed.notify_all()
 
     def _note_step(self) -> None:
         if self.flow.step != self._step_seen[0]:
+            left, since = self._step_seen
             self._step_seen = (self.flow.step, self.monotonic())
+            for listener in self.listeners:
+                listener.step_left(left.value, max(0.0, self._step_seen[1] - since))
 
     def time_in_step(self) -> tuple[str, float]:
         """The current step and how long it has been shown, for /healthz's stuck check."""
