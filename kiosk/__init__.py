@@ -31,7 +31,7 @@ def create_app(
     from kiosk import composition
     from kiosk.i18n.languages import LANGUAGES, language
     from kiosk.i18n.locale import current_language, select_locale
-    from kiosk.web import demo, health, manager, resident, staff
+    from kiosk.web import demo, health, manager, metrics, resident, staff
     from kiosk.web.sessions import SessionRegistry
     from kiosk.web.signin import s_
 
@@ -75,6 +75,7 @@ def create_app(
     app.register_blueprint(staff.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(manager.bp)
+    metrics.install(app, parts.terminal)
     if parts.demo is not None:
         app.register_blueprint(demo.bp)
 

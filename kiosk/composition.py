@@ -11,10 +11,10 @@ from pathlib import Path
 
 from drivers.reader import CardReader
 from drivers.virtualcard.inprocess import VirtualReader
-from drivers.virtualcard.pki import VirtualPki
+from drivers.virtualcard.pki import PkiFileError, VirtualPki
 from drivers.virtualcard.residents import Resident, load_residents
-from kiosk.gateway import RegistrationGateway
-from kiosk.gateway.simulator import SimulatedGateway, load_ca_certificates
+from kiosk.gateway import RegistrationGateway, trust_files
+from kiosk.gateway.simulator import SimulatedGateway
 from kiosk.settings import ConfigError, Settings
 from kiosk.slip import SlipPrinter
 from kiosk.staff.accounts import AccountStore
@@ -112,7 +112,11 @@ def secret_key(settings: Settings) -> str:
 
 def virtual_pki(settings: Settings) -> VirtualPki:
     """The virtual cards' test CA, kept in the instance folder."""
-    return VirtualPki(settings.instance / "virtualcard")
+    try:
+        return VirtualPki(settings.instance / "virtualcard")
+    except PkiFileError as exc:
+        raise ConfigError(f"{exc.path}: the demo's test CA file cannot be used ({exc.reason}); move the "
+                          "virtualcard folder aside and start again (a new test CA is made)") from None  # fmt: skip
 
 
 def residents(settings: Settings) -> dict[str, Resident]:
@@ -145,8 +149,11 @@ def simulated_gateway(settings: Settings, db_name: str = "gateway.sqlite3") -> S
                           "registration service)")  # fmt: skip
     private_folder(settings.instance)
     ca_paths = list(settings.ca_certs) or [str(virtual_pki(settings).ca_path)]
+    cas = [cert for path in ca_paths for cert in trust_files.certificates(path, "CA certificate", "ca_certs")]
+    if settings.gateway_crl_file:
+        trust_files.crl(settings.gateway_crl_file)  # damaged: said at start, not at a resident's visit
     return SimulatedGateway(
-        private_file(settings.instance / db_name), load_ca_certificates(ca_paths),
+        private_file(settings.instance / db_name), cas,
         crl_path=settings.gateway_crl_file or None, nonce_lifetime=settings.gateway_nonce_seconds,
     )  # fmt: skip
 
@@ -158,6 +165,11 @@ def registration_service(settings: Settings) -> RegistrationGateway:
         return simulated_gateway(settings)
     from kiosk.gateway.client import HttpGateway, HttpGatewaySettings
 
+    if settings.gateway_ca_bundle:
+        trust_files.certificates(settings.gateway_ca_bundle, "CA bundle", "gateway_ca_bundle")
+    if settings.gateway_client_cert:
+        trust_files.tls_identity(settings.gateway_client_cert, settings.gateway_client_key or None,
+                                 "gateway_client_cert", "gateway_client_key")  # fmt: skip
     return HttpGateway(
         HttpGatewaySettings(
             url=settings.gateway_url,

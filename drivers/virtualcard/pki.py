@@ -23,6 +23,14 @@ CA_KEY_FILE = "test-ca.key"
 UTC = dt.UTC
 
 
+class PkiFileError(ValueError):
+    """A key or certificate file of the test CA that cannot be read (garbage, cut short)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
 @dataclass(frozen=True)
 class CardCredentials:
     auth_key: rsa.RSAPrivateKey
@@ -38,8 +46,12 @@ def _new_key() -> rsa.RSAPrivateKey:
 
 def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (ValueError, TypeError):
+            raise PkiFileError(path, "not a PEM private key without a passphrase, or cut short") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise PkiFileError(path, "not an RSA key")
         return key
     key = _new_key()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +76,10 @@ class VirtualPki:
         self.ca_key = _load_or_create_key(self.directory / CA_KEY_FILE)
         ca_path = self.directory / CA_FILE
         if ca_path.exists():
-            self.ca_cert = x509.load_pem_x509_certificate(ca_path.read_bytes())
+            try:
+                self.ca_cert = x509.load_pem_x509_certificate(ca_path.read_bytes())
+            except ValueError:
+                raise PkiFileError(ca_path, "not a PEM certificate, or cut short") from None
         else:
             self.ca_cert = self._make_ca()
             ca_path.write_bytes(self.ca_cert.public_bytes(serialization.Encoding.PEM))

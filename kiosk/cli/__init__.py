@@ -40,14 +40,22 @@ WAITRESS = dict(
 def _serve(app, host: str, port: int) -> None:
     import waitress
 
+    from kiosk.watchdog import Watchdog
+
     terminal = app.extensions["kiosk.terminal"]
     terminal.start()  # the app factory only configures; running the card worker is ours
-    click.echo(f"Madoguchi Kiosk: http://{host}:{port}/")
-    if app.extensions.get("kiosk.demo") is not None:
-        click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
+    watchdog = Watchdog(terminal)
     try:
-        waitress.serve(app, host=host, port=port, **WAITRESS)
+        server = waitress.create_server(app, host=host, port=port, **WAITRESS)
+        port = getattr(server, "effective_port", port)
+        click.echo(f"Madoguchi Kiosk: http://{host}:{port}/")
+        if app.extensions.get("kiosk.demo") is not None:
+            click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # systemctl stop: the finally below runs
+        watchdog.ready()  # listening: systemd (Type=notify) may start the screen now
+        server.run()
     finally:
+        watchdog.stop()
         terminal.stop()
 
 
@@ -510,9 +518,16 @@ def gateway_serve(host: str, port: int, tls_cert: str | None, tls_key: str | Non
 
     settings = _settings(config_path)
     configure_logging(settings.log_level)
-    from kiosk.gateway import GatewayUnavailableError
+    from kiosk.gateway import GatewayUnavailableError, trust_files
 
-    simulated = composition.simulated_gateway(settings, "gateway-service.sqlite3")
+    try:
+        simulated = composition.simulated_gateway(settings, "gateway-service.sqlite3")
+        if tls_cert:  # checked here: gunicorn would fail in its worker, with a traceback
+            trust_files.tls_identity(tls_cert, tls_key, "--tls-cert", "--tls-key")
+        if client_ca:
+            trust_files.certificates(client_ca, "client CA", "--client-ca")
+    except kiosk_config.ConfigError as exc:
+        _fail(str(exc))
     if simulated.crl_path is not None:
         try:
             simulated.check_crl()  # a CRL that cannot be trusted stops the start, not a resident

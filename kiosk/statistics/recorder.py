@@ -49,6 +49,10 @@ class Recorder:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Write what can still be written within ``timeout``, then end the thread."""
         if self._thread.is_alive():

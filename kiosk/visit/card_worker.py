@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 from typing import Protocol, TypeVar
@@ -44,6 +45,15 @@ class CardWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="card-worker", daemon=True)
         self._connection: SmartCardConnection | None = None
+        self._beat = time.monotonic()  # each turn of the loop: the watchdog's sign of life
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def seconds_since_beat(self) -> float:
+        """How long since the loop last turned: a hung reader driver or card job shows here."""
+        return time.monotonic() - self._beat
 
     def start(self) -> None:
         self._thread.start()
@@ -80,6 +90,7 @@ class CardWorker:
     def _run(self) -> None:
         first = True
         while not self._stop.is_set():
+            self._beat = time.monotonic()
             try:
                 self._drain_jobs()
                 status = self.reader.wait_for_change(0 if not self._jobs.empty() else self.poll_seconds)

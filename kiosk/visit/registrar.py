@@ -25,6 +25,10 @@ class RegistrationThread:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self, timeout: float = 5.0) -> None:
         """End after the running registration; a call still hanging on the network is left
         to its own timeout (the thread is a daemon, so it never holds the process)."""

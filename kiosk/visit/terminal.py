@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from drivers.errors import CardError, CardRemovedError
 from drivers.mynumber import MyNumberCard, WrongPinError
@@ -24,6 +24,7 @@ from kiosk.statistics.probe import WritableProbe
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
+from kiosk.visit.clock_watch import ClockWatcher
 from kiosk.visit.flow import Flow, InvalidTransition, Outcome, Reason, SessionSummary, Step
 from kiosk.visit.registrar import RegistrationThread
 from kiosk.visit.registration import (
@@ -38,6 +39,14 @@ from kiosk.visit.registration import (
 from kiosk.visit.visit_log import log_finished
 
 log = logging.getLogger(__name__)
+
+
+class TerminalListener(Protocol):
+    """Told under the terminal's lock, so it must not wait on anything (counters in memory)."""
+
+    def step_left(self, step: str, seconds: float) -> None: ...
+
+    def visit_finished(self, summary: SessionSummary) -> None: ...
 
 
 class Terminal:
@@ -74,6 +83,9 @@ class Terminal:
         self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
+        self.clock_watch = ClockWatcher(clock, monotonic)  # logs a set wall clock (the card worker's ticks)
+        # Told of each step left and each visit finished, under the lock: in-memory only (metrics).
+        self.listeners: list[TerminalListener] = []
 
     def start(self) -> None:
         self.recorder.start()
@@ -127,12 +139,17 @@ class Terminal:
             finished = self.flow.take_finished()
             for summary in finished:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
+                for listener in self.listeners:
+                    listener.visit_finished(summary)
             self._note_step()
             self._changed.notify_all()
 
     def _note_step(self) -> None:
         if self.flow.step != self._step_seen[0]:
+            left, since = self._step_seen
             self._step_seen = (self.flow.step, self.monotonic())
+            for listener in self.listeners:
+                listener.step_left(left.value, max(0.0, self._step_seen[1] - since))
 
     def time_in_step(self) -> tuple[str, float]:
         """The current step and how long it has been shown, for /healthz's stuck check."""
@@ -195,6 +212,7 @@ class Terminal:
             self._changed.notify_all()
 
     def on_tick(self) -> None:
+        self.clock_watch.check()  # before the lock: a jump is logged, and logging is I/O
         with self._lock:
             before = self.flow.version
             s = self.settings
