@@ -78,7 +78,7 @@ def test_every_language_speaks_in_its_own_voice_on_every_screen_and_dialog():
 
 @pytest.mark.parametrize(("voice_name", "words"), [
     ("en", "Are you still there?"), ("pt", "Você ainda está aí?"), ("ko", "계속하시겠습니까"),
-    ("vi", "Bạn"), ("zh", "您"),
+    ("vi", "Quý vị"), ("zh", "您"),
 ])  # fmt: skip
 def test_the_still_there_dialog_is_spoken_in_the_residents_language(catalog_app, voice_name, words):
     text = voice.spoken_text("still-there", voice_name)
