@@ -1,8 +1,11 @@
 """What the resident reads and hears says one thing once (the words review, issue 15)."""
 
 import re
+from datetime import date
 
 from kiosk.i18n import voice
+from kiosk.slip import build_slip
+from kiosk.visit.flow import Reason
 from tests.support.waiting import wait_until
 
 
@@ -47,3 +50,28 @@ def test_the_last_try_says_the_pin_locks_and_who_unlocks_it(client, demo, termin
     assert warning == (
         "This is the last try. If the PIN is wrong, it will be locked. Only the city office counter can unlock it."
     )
+
+
+def test_the_counter_and_helpline_are_named_in_the_residents_language(make_app):
+    app = make_app(helpline_name_by_language={"en": "My Number toll-free helpline"},
+                   counter_name_by_language={"en": "Citizens Division counter"},
+                   counter_hours_by_language={"en": "Weekdays 8:30-17:15"})  # fmt: skip
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+
+    def help_dialog() -> str:
+        return re.search(r'<dialog id="help-dialog".*?</dialog>', screen(client), re.S).group(0)
+
+    client.post("/language", data={"language": "en"})
+    english = help_dialog()
+    for words in ("My Number toll-free helpline", "Citizens Division counter", "Weekdays 8:30-17:15"):
+        assert words in english
+    assert "市民課" not in english and "フリーダイヤル" not in english
+    client.post("/language", data={"language": "ko"})  # none given for Korean: the Japanese
+    assert "市民課 住民窓口" in help_dialog()
+
+    with app.test_request_context():
+        slip = build_slip(Reason.PIN_LOCKED, "en", app.config["KIOSK"], date(2026, 11, 24))
+    (_, _, english_column), (_, _, japanese_column) = slip.columns
+    assert "Citizens Division counter" in english_column[2].lines
+    assert "市民課 住民窓口" in japanese_column[2].lines
