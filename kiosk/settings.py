@@ -91,6 +91,14 @@ class Settings:
     """Its opening hours."""
     counter_place: str = ""
     """Where the counter is, printed on the slip (optional)."""
+    helpline_name_by_language: tuple[tuple[str, str], ...] = ()
+    """The helpline's name per resident language code (one left out: the Japanese one)."""
+    counter_name_by_language: tuple[tuple[str, str], ...] = ()
+    """The counter's name per resident language code."""
+    counter_hours_by_language: tuple[tuple[str, str], ...] = ()
+    """Its opening hours per resident language code."""
+    counter_place_by_language: tuple[tuple[str, str], ...] = ()
+    """Where it is, per resident language code."""
     slip_printer: str = ""
     """The CUPS queue for the slip to take home; empty: no printer and no 'print a slip' button."""
     slip_cups_server: str = ""
@@ -102,6 +110,13 @@ class Settings:
     def instance(self) -> Path:
         return Path(self.instance_path)
 
+    def local(self, key: str, language: str) -> str:
+        """A helpline or counter setting (``LOCAL_KEYS``) as a resident reading ``language``
+        sees it: its own value for that language if the config gives one, else the Japanese."""
+        if key not in LOCAL_KEYS:
+            raise KeyError(key)
+        return dict(getattr(self, f"{key}_by_language")).get(language) or getattr(self, key)
+
 
 _TYPES = typing.get_type_hints(Settings)
 KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))
@@ -110,7 +125,14 @@ _PATH_KEYS = ("instance_path", "residents_file", "gateway_ca_bundle", "gateway_c
               "gateway_crl_file")  # fmt: skip
 
 
+# Words that come from the config, shown to residents in their own language when given one.
+LOCAL_KEYS = ("helpline_name", "counter_name", "counter_hours", "counter_place")
+_BY_LANGUAGE = tuple(f"{key}_by_language" for key in LOCAL_KEYS)
+
+
 def _toml_type(key: str) -> type:
+    if key in _BY_LANGUAGE:
+        return dict
     hint = _TYPES[key]
     return list if typing.get_origin(hint) is tuple else hint
 
@@ -123,16 +145,36 @@ def validate(values: dict[str, Any], source: str = "config") -> Settings:
         expected = _toml_type(key)
         if isinstance(value, tuple) and expected is list:
             value = list(value)
+        if isinstance(value, tuple) and expected is dict:
+            value = dict(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{source}: key '{key}' must be a {expected.__name__}")
+            kind = "table" if expected is dict else expected.__name__
+            raise ConfigError(f"{source}: key '{key}' must be a {kind}")
     values = dict(values)
     if "ca_certs" in values:
         if not all(isinstance(p, str) for p in values["ca_certs"]):
             raise ConfigError(f"{source}: key 'ca_certs' must be a list of file paths")
         values["ca_certs"] = tuple(values["ca_certs"])
+    for key in _BY_LANGUAGE:
+        if key in values:
+            values[key] = _by_language(key, values[key], source)
     settings = Settings(**values)
     _check(settings, source)
     return settings
+
+
+def _by_language(key: str, table: dict | tuple, source: str) -> tuple[tuple[str, str], ...]:
+    """A TOML table of language code → text, as a sorted tuple (Settings stays hashable)."""
+    from kiosk.i18n.languages import LANGUAGES
+
+    pairs = tuple(sorted(dict(table).items()))
+    for code, text in pairs:
+        if code not in LANGUAGES or code == "ja":
+            others = ", ".join(c for c in LANGUAGES if c != "ja")
+            raise ConfigError(f"{source}: key '{key}' has '{code}': use one of {others}")
+        if not isinstance(text, str):
+            raise ConfigError(f"{source}: key '{key}' must map language codes to text")
+    return pairs
 
 
 def _check(settings: Settings, source: str) -> None:

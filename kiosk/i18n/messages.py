@@ -49,8 +49,8 @@ MESSAGES: dict[Reason, ReasonMessage] = {
     ),
     Reason.PIN_LOCKED: ReasonMessage(
         _l("The PIN of this card is locked"),
-        _l("The PIN was entered wrongly too many times. This is not a fault of the card."),
-        _l("The residents' counter can reset the PIN. Please bring this card there."),
+        _l("The PIN was entered wrongly too many times. Your card is not broken."),
+        _l("The city office counter can unlock it. Please bring this card there."),
     ),
     Reason.NO_PIN_SET: ReasonMessage(
         _l("This card has no PIN"),
@@ -60,7 +60,7 @@ MESSAGES: dict[Reason, ReasonMessage] = {
     Reason.CERT_EXPIRED: ReasonMessage(
         _l("The card's certificate has expired"),
         _l("The electronic certificate on the card has reached its expiry date."),
-        _l("The residents' counter renews it free of charge. Please bring this card there."),
+        _l("The city office counter renews it free of charge. Please bring this card there."),
     ),
     Reason.NOT_MY_NUMBER_CARD: ReasonMessage(
         _l("This card cannot be used here"),
@@ -69,7 +69,7 @@ MESSAGES: dict[Reason, ReasonMessage] = {
     ),
     Reason.CARD_UNREADABLE: ReasonMessage(
         _l("The card could not be read"),
-        _l("The card did not answer correctly."),
+        _l("The card could not be read properly."),
         _l("Place the card again, alone and face up. If this happens again, please call the helper."),
     ),
     Reason.CARD_REMOVED: ReasonMessage(
@@ -84,32 +84,32 @@ MESSAGES: dict[Reason, ReasonMessage] = {
         asks_helper=True,
     ),
     Reason.GATEWAY_UNAVAILABLE: ReasonMessage(
-        _l("The registration service is not answering"),
+        _l("The registration system cannot be reached"),
         _l("Nothing was registered."),
         _l("Please try again later or ask the helper."),
     ),
     Reason.REGISTRATION_REFUSED: ReasonMessage(
         _l("The registration was not accepted"),
-        _l("The registration service could not confirm this card. Nothing was registered."),
+        _l("The registration system could not confirm this card. Nothing was registered."),
         _l("Please call the helper."),
         asks_helper=True,
     ),
     Reason.DECLINED: ReasonMessage(
         _l("You chose not to register today"),
         _l("Nothing was changed."),
-        _l("Please take your card. You can register another day."),
+        _l("You can register another day."),
         gentle=True,
     ),
     Reason.TIMED_OUT: ReasonMessage(
         _l("We stopped because nobody touched the screen"),
         _l("Nothing was registered."),
-        _l("Please take your card. You can start again at any time."),
+        _l("You can start again at any time."),
         gentle=True,
     ),
     Reason.CANCELLED: ReasonMessage(
         _l("Stopped"),
         _l("Nothing was registered."),
-        _l("Please take your card."),
+        _l("You can start again at any time."),
         gentle=True,
     ),
 }

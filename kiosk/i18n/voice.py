@@ -51,6 +51,9 @@ DIALOG_KEYS = ("help", "still-there", "display")
 
 
 ENTERED_KEY = "keypad-entered"
+LAST_TRY = _l(
+    "This is the last try. If the PIN is wrong, it will be locked. Only the city office counter can unlock it."
+)
 KEYPAD_HELP = _l(
     "With the number keys: Enter goes on, minus stops, plus repeats the voice, dot deletes a digit, slash opens help."
 )
@@ -87,7 +90,7 @@ def _texts(japanese: bool = True) -> dict[str, list]:
         # Played by the page once the fourth digit is typed (never the digits themselves).
         ENTERED_KEY: [_l("4 digits entered. Press Enter.")],
         # The help dialog's own words; the counter and helpline are settings, shown, not spoken.
-        "help": [_l("Help"), _l("The helper beside you can help at any time. They never need your PIN."),
+        "help": [_l("Help"), _l("The helper beside you can help at any time. Helpers will never ask for your PIN."),
                  _l("You can also register later at a clinic's face recognition card reader, a Seven Bank ATM, "
                     "or with the Mynaportal app.")],
         "still-there": [_l("Are you still there?"),
@@ -101,11 +104,12 @@ def _texts(japanese: bool = True) -> dict[str, list]:
             _l("Enter your 4-digit PIN"),
             ngettext("You can try %(num)d more time.", "You can try %(num)d more times.", tries),
         ]
-    texts["pin-1"].append(_l("This is the last try. If the PIN is wrong, the card locks."))
+    texts["pin-1"].append(LAST_TRY)
     texts["pin-2"].append(_l("If you are not sure, please ask the helper first."))
     for reason in (Reason.WRONG_PIN, Reason.TRIES_CHANGED):
         m = MESSAGES[reason]
-        texts[f"pin-{reason.value}"] = [m.title, m.body, m.next_step]
+        # What the PIN screen shows: the title and why, never a helper call it does not show.
+        texts[f"pin-{reason.value}"] = [m.title, m.body]
     for reason, m in MESSAGES.items():
         step = "done" if reason in (Reason.REGISTERED, Reason.ALREADY_REGISTERED) else "error"
         texts[f"{step}-{reason.value}"] = [m.title, m.body, m.next_step]

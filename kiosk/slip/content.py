@@ -38,13 +38,16 @@ class Slip:
         return "\n".join(parts)
 
 
-def _column(reason: Reason, settings: Settings) -> tuple[str, tuple[SlipSection, ...]]:
+def _column(reason: Reason, settings: Settings, code: str) -> tuple[str, tuple[SlipSection, ...]]:
     message = MESSAGES[reason]
-    counter = tuple(line for line in (settings.counter_name, settings.counter_place, settings.counter_hours) if line)
+    # The counter and helpline as the config names them for this column's reader.
+    local = [settings.local(key, code) for key in ("counter_name", "counter_place", "counter_hours")]
+    counter = tuple(line for line in local if line)
+    helpline = f"{settings.local('helpline_name', code)}  {settings.helpline_phone}"
     sections = (
         SlipSection(_("What happened"), (str(message.title), str(message.body))),
         SlipSection(_("What to do next"), (str(message.next_step),)),
-        SlipSection(_("Where to ask"), (*counter, f"{settings.helpline_name}  {settings.helpline_phone}")),
+        SlipSection(_("Where to ask"), (*counter, helpline)),
         SlipSection(
             _("Other places to register the card"),
             (
@@ -63,6 +66,6 @@ def build_slip(reason: Reason, language_code: str, settings: Settings, today: da
     columns = []
     for code in codes:
         with force_locale(language(code).locale):
-            title, sections = _column(reason, settings)
+            title, sections = _column(reason, settings, code)
         columns.append((code, title, sections))
     return Slip(printed_on=today, columns=tuple(columns))

@@ -74,10 +74,15 @@ def test_whole_visit_in_each_language_passes_axe_on_every_screen(page, demo, cod
     remove(panel)
 
 
-@pytest.mark.parametrize("options", [("contrast",), ("large",), ("large", "contrast"), ("furigana",)])
-def test_display_options_keep_every_rule(page, demo, options):
+@pytest.mark.parametrize(("options", "code"), [(("contrast",), "ja"), (("large",), "ja"), (("large", "contrast"), "ja"),
+                                             (("furigana",), "ja"), (("large",), "ja-easy")],
+                         ids=["contrast", "large", "large-contrast", "furigana", "easy-large"])  # fmt: skip
+def test_display_options_keep_every_rule(page, demo, options, code):
     resident, panel = page
     at_step(resident, "idle")
+    if code != "ja":  # the larger text where it matters most: やさしい日本語 is long
+        resident.locator(f'[data-choose-language="{code}"]').click()
+        resident.wait_for_selector(f'main[data-language="{code}"]')
     for option in options:
         resident.locator('[data-action="display"]').click()
         resident.locator(f'[data-option="{option}"]').click()
@@ -88,7 +93,7 @@ def test_display_options_keep_every_rule(page, demo, options):
     resident.locator('[data-action="agree"]').click()
     at_step(resident, "pin")
     assert_no_axe_violations(resident, f"{options} pin")
-    shot(resident, "display-" + "-".join(options))
+    shot(resident, "display-" + "-".join(options) + ("" if code == "ja" else f"-{code}"))
     box = resident.locator('[data-action="submit"]').bounding_box()
     assert box["y"] + box["height"] <= 800, "the OK button must stay on the screen"
     if "furigana" in options:

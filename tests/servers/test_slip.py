@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -129,3 +130,38 @@ def test_no_printer_no_button(make_app):
     demo.insert("jiro")
     wait_until(lambda: terminal.snapshot()["reason"] == "pin_locked")
     assert 'data-action="print-slip"' not in page(client)
+
+
+def test_a_service_that_cannot_be_reached_offers_the_slip_instead_of_the_pin(make_app, cups):
+    """Known before the PIN: the first screen after the card says the service is down and prints
+    the slip (when the counter is open, where else to register) rather than asking for the PIN."""
+    target = cups.add_pdf_queue("slip-down")
+    with socket.socket() as s:  # a port nobody listens on: the registration service is down
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app, terminal, demo, client = kiosk_with_printer(
+        make_app, cups, queue="slip-down", gateway_url=f"http://127.0.0.1:{port}", gateway_attempts=1,
+        error_return_seconds=60,
+    )  # fmt: skip
+    client.post("/language", data={"language": "en"})
+    demo.insert("hanako")
+    wait_until(lambda: terminal.snapshot()["step"] == "error", timeout=15, what="the first screen after the card")
+    html = page(client)
+    assert 'data-reason="gateway_unavailable"' in html and "data-key=" not in html and 'data-action="agree"' not in html
+    assert "The registration system cannot be reached" in html and 'data-action="print-slip"' in html
+    client.post("/slip")
+    wait_until(lambda: 'data-slip="printed"' in page(client), timeout=30, what="the slip printed")
+
+    text = flat(pdf_text(cups.wait_for_pdf(target)))
+    ARTIFACTS.mkdir(exist_ok=True)  # the slip's first page, as the README shows it
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", "1", str(target),
+                    str(ARTIFACTS / "slip-3-service-down")], check=True)  # fmt: skip
+    for locale in ("en", "ja"):
+        said = words(app, locale, "The registration system cannot be reached", "Nothing was registered.",
+                     "Please try again later or ask the helper.", *ELSEWHERE)  # fmt: skip
+        for expected in said:
+            assert flat(expected) in text, (locale, expected)
+    settings = app.config["KIOSK"]
+    for expected in (settings.counter_name, PLACE, settings.counter_hours, settings.helpline_phone):
+        assert flat(expected) in text  # when to come back, and where to ask
+    assert_no_personal_data(text)

@@ -26,6 +26,8 @@ def test_example_config_is_valid_and_documents_every_key():
         ('reader = "x"\nca_certs = [1]\n', "key 'ca_certs'"),
         ("reader = \n", "not valid TOML"),
         ('reader = "x"\nlog_level = "LOUD"\n', "key 'log_level' must be DEBUG, INFO, WARNING or ERROR"),
+        ('reader = "x"\ncounter_name_by_language = { xx = "y" }\n', "key 'counter_name_by_language' has 'xx'"),
+        ('reader = "x"\ncounter_hours_by_language = "y"\n', "key 'counter_hours_by_language' must be a table"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, toml, message):

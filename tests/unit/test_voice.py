@@ -77,8 +77,8 @@ def test_every_language_speaks_in_its_own_voice_on_every_screen_and_dialog():
 
 
 @pytest.mark.parametrize(("voice_name", "words"), [
-    ("en", "Are you still there?"), ("pt", "Você ainda está aí?"), ("ko", "계속하시겠습니까"),
-    ("vi", "Bạn"), ("zh", "您"),
+    ("en", "Are you still there?"), ("pt", "Deseja continuar?"), ("ko", "계속하시겠습니까"),
+    ("vi", "Quý vị"), ("zh", "还要继续吗"),
 ])  # fmt: skip
 def test_the_still_there_dialog_is_spoken_in_the_residents_language(catalog_app, voice_name, words):
     text = voice.spoken_text("still-there", voice_name)
@@ -141,4 +141,4 @@ def test_the_first_screen_says_how_to_use_the_number_keys(catalog_app):
     for key in ("エンター", "マイナス", "プラス", "ピリオド", "スラッシュ"):
         assert key in text
     # Four digits typed: the count and the next key are spoken, never a digit of the PIN.
-    assert voice.spoken_text(voice.ENTERED_KEY, "ja-easy") == "4つ 入れました。エンターを おしてください。"
+    assert voice.spoken_text(voice.ENTERED_KEY, "ja-easy") == "4けた いれました。エンターを おしてください。"

@@ -1,0 +1,77 @@
+"""What the resident reads and hears says one thing once (the words review, issue 15)."""
+
+import re
+from datetime import date
+
+from kiosk.i18n import voice
+from kiosk.slip import build_slip
+from kiosk.visit.flow import Reason
+from tests.support.waiting import wait_until
+
+
+def screen(client) -> str:
+    return client.get("/").text
+
+
+def at(terminal, step, reason=None):
+    wait_until(lambda: (terminal.snapshot()["step"], terminal.snapshot()["reason"]) == (step, reason)
+               and not terminal.snapshot()["busy"], what=f"{step} {reason}")  # fmt: skip
+
+
+def test_not_now_asks_for_the_card_once(client, demo, terminal):
+    demo.insert("hanako")
+    at(terminal, "consent")
+    client.post("/action", data={"action": "decline"})
+    at(terminal, "error", "declined")
+    html = screen(client)
+    assert html.count("カードをお取りください") == 1 and "別の日にも登録できます" in html
+
+
+def test_the_wrong_pin_screen_shows_what_its_voice_says(app, client, demo, terminal):
+    demo.insert("hanako")
+    at(terminal, "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "9999"})
+    at(terminal, "pin", "wrong_pin")
+    html = screen(client)
+    with app.app_context():
+        spoken = voice.spoken_text(voice.screen_key(terminal.snapshot()), "ja")
+    sentences = [s for s in spoken.split("。") if s]
+    assert sentences and all(s in html for s in sentences), sentences
+
+
+def test_the_last_try_says_the_pin_locks_and_who_unlocks_it(client, demo, terminal):
+    client.post("/language", data={"language": "en"})
+    demo.insert("sachiko")  # one try left: a helper must allow it
+    at(terminal, "error", "one_try_left")
+    terminal.allow_last_try()
+    at(terminal, "pin")
+    warning = re.search(r'data-warning="last-try">(.*?)</p>', screen(client), re.S).group(1)
+    assert warning == (
+        "This is the last try. If the PIN is wrong, it will be locked. Only the city office counter can unlock it."
+    )
+
+
+def test_the_counter_and_helpline_are_named_in_the_residents_language(make_app):
+    app = make_app(helpline_name_by_language={"en": "My Number toll-free helpline"},
+                   counter_name_by_language={"en": "Citizens Division counter"},
+                   counter_hours_by_language={"en": "Weekdays 8:30-17:15"})  # fmt: skip
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+
+    def help_dialog() -> str:
+        return re.search(r'<dialog id="help-dialog".*?</dialog>', screen(client), re.S).group(0)
+
+    client.post("/language", data={"language": "en"})
+    english = help_dialog()
+    for words in ("My Number toll-free helpline", "Citizens Division counter", "Weekdays 8:30-17:15"):
+        assert words in english
+    assert "市民課" not in english and "フリーダイヤル" not in english
+    client.post("/language", data={"language": "ko"})  # none given for Korean: the Japanese
+    assert "市民課 住民窓口" in help_dialog()
+
+    with app.test_request_context():
+        slip = build_slip(Reason.PIN_LOCKED, "en", app.config["KIOSK"], date(2026, 11, 24))
+    (_, _, english_column), (_, _, japanese_column) = slip.columns
+    assert "Citizens Division counter" in english_column[2].lines
+    assert "市民課 住民窓口" in japanese_column[2].lines
