@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -12,8 +13,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
-from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
-from kiosk.statistics.store import CSV_ENCODINGS, MANAGER_EXPORT_COLUMNS, anonymised_events, write_csv
+from kiosk.statistics import claim_document, claim_pdf, exports
+from kiosk.statistics.checkpoint import verify_recent
+from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
+from kiosk.statistics.store import write_csv
 from kiosk.web import current_terminal
 from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l, sign_in, sign_out
 
@@ -23,6 +26,25 @@ bp = Blueprint("manager", __name__, url_prefix="/manager")
 class ManagerLoginForm(FlaskForm):
     name = StringField(s_l("Manager name"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(s_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+# Why a visit did not complete, in the manager's words (the stored value is the flow's code).
+REASONS = {
+    "wrong_pin": s_l("Wrong PIN"),
+    "tries_changed": s_l("PIN tries changed"),
+    "pin_locked": s_l("PIN locked"),
+    "no_pin_set": s_l("No PIN set"),
+    "cert_expired": s_l("Certificate expired"),
+    "not_my_number_card": s_l("Not a My Number card"),
+    "card_unreadable": s_l("Card unreadable"),
+    "card_removed": s_l("Card taken out"),
+    "reader_unavailable": s_l("Reader unavailable"),
+    "gateway_unavailable": s_l("Registration service unavailable"),
+    "registration_refused": s_l("Registration refused"),
+    "cancelled": s_l("Cancelled"),
+    "timed_out": s_l("Timed out"),
+    "unknown": s_l("Unknown"),
+}
 
 
 def _tz() -> ZoneInfo:
@@ -38,11 +60,30 @@ def _month() -> str:
         return dt.datetime.now(_tz()).strftime("%Y-%m")
 
 
-def _report(month: str):
+def _training() -> bool:
+    """The dashboard's toggle: demo and rehearsal visits are counted only when asked for."""
+    return request.args.get("training") == "1"
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "ja"
+
+
+def _report(month: str, with_chain: bool = False):
     close_forgotten_shifts()
-    stats = current_terminal().stats
-    events = stats.events(ended=month_bounds(month, _tz()))
-    return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC))
+    settings = current_app.config["KIOSK"]
+    events = current_terminal().stats.events(with_chain=with_chain, ended=month_bounds(month, _tz()))
+    return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC), settings.claim,
+                          _training())  # fmt: skip
+
+
+def _document(month: str):
+    report = _report(month, with_chain=True)
+    settings = current_app.config["KIOSK"]
+    venues = sorted(set(report.figures.by_venue) | set(report.hours_by_venue)) or [settings.venue]
+    today = dt.datetime.now(_tz()).date()
+    return claim_document.build(report, settings.organisation_name, venues, current_terminal().stats.head(), today,
+                                _lang())  # fmt: skip
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -84,11 +125,14 @@ def dashboard():
     return render_template(
         "staff/dashboard.html",
         report=report,
+        figures=report.figures,
         month=month,
         today=today,
-        today_count=report.by_day.get(today, 0),
+        today_count=report.figures.by_day.get(today, 0),
+        training=_training(),
+        reasons=Counter({str(REASONS.get(k, k)): v for k, v in report.figures.not_completed.items()}),
         head=stats.head(),
-        verify=stats.verify(),
+        verify=verify_recent(stats),  # rows since the last proven checkpoint, not all ten years
     )
 
 
@@ -96,38 +140,43 @@ def dashboard():
 @manager_required
 def printable_report():
     month = _month()
-    return render_template(
-        "staff/report.html",
-        report=_report(month),
-        month=month,
-        head=current_terminal().stats.head(),
-        settings=current_app.config["KIOSK"],
+    return render_template("staff/report.html", doc=_document(month), month=month, training=_training(),
+                           lang=_lang(), remarks_title=claim_document.word("remarks", _lang()))  # fmt: skip
+
+
+@bp.get("/report.pdf")
+@manager_required
+def report_pdf():
+    month = _month()
+    return Response(
+        claim_pdf.render_pdf(_document(month)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=jisseki-{month}.pdf"},
     )
 
 
 def _csv_response(write, filename: str) -> Response:
-    encoding = CSV_ENCODINGS.get(request.args.get("encoding", "utf-8"), "utf-8-sig")
+    encoding = request.args.get("encoding", "utf-8")
     buffer = io.StringIO()
     write(buffer)
-    data = buffer.getvalue().encode(encoding, errors="replace")
     return Response(
-        data,
-        mimetype=f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+        buffer.getvalue().encode(exports.codec(encoding), errors="replace"),
+        headers={"Content-Type": exports.content_type(encoding),
+                 "Content-Disposition": f"attachment; filename={filename}"},
+    )  # fmt: skip
 
 
 @bp.get("/export/events.csv")
 @manager_required
 def export_events():
     stats = current_terminal().stats
-    rows = anonymised_events(stats.events(with_chain=True))
-    return _csv_response(lambda out: write_csv(rows, out, MANAGER_EXPORT_COLUMNS), "events.csv")
+    rows = exports.manager_events(stats.events(with_chain=True), _tz(), _lang(), _training())
+    return _csv_response(lambda out: write_csv(rows, out, exports.event_columns(_lang())), "events.csv")
 
 
 @bp.get("/export/summary.csv")
 @manager_required
 def export_summary():
     month = _month()
-    rows = summary_rows(_report(month))
-    return _csv_response(lambda out: write_csv(rows, out, SUMMARY_COLUMNS), f"summary-{month}.csv")
+    rows = summary_rows(_report(month), _lang())
+    return _csv_response(lambda out: write_csv(rows, out, summary_columns(_lang())), f"summary-{month}.csv")
