@@ -32,9 +32,12 @@ def _since(store: StatsStore, checkpoint: Checkpoint) -> ChainReport | None:
     with store.engine.connect() as db:
         anchor = db.exec_driver_sql("SELECT seq FROM chain_anchor WHERE id = 1").scalar() or 0
         where = {"id": checkpoint.row_id}
-        at = db.execute(sa.text("SELECT seq, row_hash FROM events WHERE id = :id"), where).fetchone()
+        at = db.execute(sa.text(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events WHERE id = :id"), where).fetchone()
         before = db.execute(sa.text("SELECT count(*) FROM events WHERE id <= :id"), where).scalar()
-        if at is None or (int(at[0]), at[1]) != (checkpoint.seq, checkpoint.row_hash):
+        n = len(COLUMNS)
+        if at is None or (int(at[n]), at[n + 2]) != (checkpoint.seq, checkpoint.row_hash):
+            return None
+        if not verify_rows([tuple(at)], checkpoint.seq - 1, at[n + 1]).ok:  # the checkpoint row, hashed again
             return None
         if before != checkpoint.seq - int(anchor):
             return None
@@ -46,7 +49,6 @@ def _since(store: StatsStore, checkpoint: Checkpoint) -> ChainReport | None:
     total = before + chain.rows
     if not chain.ok:
         return ChainReport(False, total, chain.head, chain.problem)
-    n = len(COLUMNS)
     forged = [int(r[n]) for r in rows if not store.seal.proves(int(r[n]), r[n + 2], r[-1])]
     if forged:
         problem = f"{_seqs(forged)} not proven by the seal (rewritten without the key)"

@@ -1,16 +1,21 @@
-"""The 実績報告 as an A4 PDF (fpdf2, Noto Sans CJK embedded as for the slip), ready to sign."""
+"""The 実績報告 as an A4 PDF (fpdf2, Noto Sans CJK embedded as for the slip), ready to sign.
+
+One face only: parsing and subsetting the CJK collection is most of the time a PDF takes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
-from kiosk.slip.pdf import FONT_BOLD_FILE, FONT_FILE, SlipFontMissing
+from kiosk.slip.pdf import FONT_FILE, SlipFontMissing
 from kiosk.statistics.claim_document import ClaimDocument, word
 
+HEADINGS = FontFace(emphasis="", fill_color=(230, 230, 230))
 
-def render_pdf(doc: ClaimDocument, font: Path = FONT_FILE, bold: Path = FONT_BOLD_FILE) -> bytes:
+
+def render_pdf(doc: ClaimDocument, font: Path = FONT_FILE) -> bytes:
     if not font.exists():
         raise SlipFontMissing(f"{font} is missing: install fonts-noto-cjk")
     pdf = FPDF(format="A4")
@@ -18,10 +23,9 @@ def render_pdf(doc: ClaimDocument, font: Path = FONT_FILE, bold: Path = FONT_BOL
     pdf.set_margins(18, 15, 18)
     pdf.set_auto_page_break(True, margin=14)
     pdf.add_font("noto", "", str(font), collection_font_number=0)
-    pdf.add_font("noto", "B", str(bold if bold.exists() else font), collection_font_number=0)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
-    pdf.set_font("noto", "B", 15)
+    pdf.set_font("noto", "", 15)
     pdf.multi_cell(0, 9, doc.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("noto", "", 10)
@@ -30,16 +34,16 @@ def render_pdf(doc: ClaimDocument, font: Path = FONT_FILE, bold: Path = FONT_BOL
         pdf.multi_cell(0, 6, value or "", new_x="LMARGIN", new_y="NEXT")
     for table in doc.tables:
         pdf.ln(2.5)
-        pdf.set_font("noto", "B", 11)
+        pdf.set_font("noto", "", 11)
         pdf.cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("noto", "", 9.5)
-        with pdf.table(col_widths=_widths(len(table.header)), line_height=5.5, width=width,
-                       text_align="LEFT") as grid:  # fmt: skip
+        with pdf.table(col_widths=_widths(len(table.header)), line_height=5.5, width=width, text_align="LEFT",
+                       headings_style=HEADINGS) as grid:  # fmt: skip
             grid.row(table.header)
             for row in table.rows:
                 grid.row(row)
     pdf.ln(2.5)
-    pdf.set_font("noto", "B", 11)
+    pdf.set_font("noto", "", 11)
     pdf.cell(0, 7, word("remarks", doc.lang), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("noto", "", 9.5)
     for line in doc.remarks:
@@ -50,7 +54,7 @@ def render_pdf(doc: ClaimDocument, font: Path = FONT_FILE, bold: Path = FONT_BOL
         pdf.multi_cell(0, 5, f"{name}: {value}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("noto", "", 9.5)
-    with pdf.table(col_widths=(22, 40, 40, 30, 18), line_height=9, width=width) as grid:
+    with pdf.table(col_widths=(22, 40, 40, 30, 18), line_height=9, width=width, headings_style=HEADINGS) as grid:
         grid.row(("", *doc.sign_fields))
         for signer in doc.signers:
             grid.row((signer, "", "", "", ""))
