@@ -92,16 +92,20 @@ class Figures:
     by_category: Counter = field(default_factory=Counter)  # cases per support category
     residents: int = 0  # distinct pseudonymous holders (repeat visits counted once)
     rows: tuple[int, int] | None = None  # (first, last) chain seq of the month's rows, training too
+    holders: set[str] = field(default_factory=set, repr=False)  # to count residents once
 
     @property
     def not_completed_total(self) -> int:
         return sum(self.not_completed.values())
 
 
-def count(events: Iterable[dict], month: str, tz: ZoneInfo, include_training: bool = False) -> Figures:
-    """The figures of the visits that ended in local ``month`` (YYYY-MM)."""
-    figures = Figures(month, included_training=include_training)
-    holders = set()
+def count(
+    events: Iterable[dict], month: str, tz: ZoneInfo, include_training: bool = False, into: Figures | None = None
+) -> Figures:
+    """The figures of the visits that ended in local ``month`` (YYYY-MM); ``into``: figures
+    already counted from earlier rows, to go on from (the dashboard's cache, month_cache.py)."""
+    figures = into or Figures(month, included_training=include_training)
+    holders = figures.holders
     for e in events:
         end = local_end(e, tz)
         if end.strftime("%Y-%m") != month:

@@ -92,8 +92,10 @@ def monthly_report(
     now: dt.datetime,
     claim: Claim | None = None,
     include_training: bool = False,
+    counted: fig.Figures | None = None,
 ) -> MonthlyReport:
+    """``counted``: the month's figures already counted (the dashboard's cache); else ``events``."""
     claim = claim or Claim()
-    figures = fig.count(events, month, tz, include_training)
+    figures = counted or fig.count(events, month, tz, include_training)
     person, venue, daily = month_hours(shifts, month, tz, now)
     return MonthlyReport(month, figures, case_lines(figures, claim), person, venue, daily, terminal_cost(claim))

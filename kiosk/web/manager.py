@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
 from kiosk.statistics import claim_document, claim_pdf, exports
 from kiosk.statistics.checkpoint import verify_recent
+from kiosk.statistics.month_cache import MONTHS
 from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
 from kiosk.statistics.store import write_csv
 from kiosk.web import current_terminal
@@ -69,12 +70,14 @@ def _lang() -> str:
     return "en" if request.args.get("lang") == "en" else "ja"
 
 
-def _report(month: str, with_chain: bool = False):
+def _report(month: str, with_chain: bool = False, cached: bool = False):
+    """The month's report; ``cached``: figures from the dashboard's cache (new rows counted only)."""
     close_forgotten_shifts()
-    settings = current_app.config["KIOSK"]
-    events = current_terminal().stats.events(with_chain=with_chain, ended=month_bounds(month, _tz()))
+    settings, stats = current_app.config["KIOSK"], current_terminal().stats
+    counted = MONTHS.figures(stats, month, _tz(), _training()) if cached else None
+    events = () if cached else stats.events(with_chain=with_chain, ended=month_bounds(month, _tz()))
     return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC), settings.claim,
-                          _training())  # fmt: skip
+                          _training(), counted)  # fmt: skip
 
 
 def _document(month: str):
@@ -119,7 +122,7 @@ def logout():
 @manager_required
 def dashboard():
     month = _month()
-    report = _report(month)
+    report = _report(month, cached=True)
     today = dt.datetime.now(_tz()).date().isoformat()
     stats = current_terminal().stats
     return render_template(

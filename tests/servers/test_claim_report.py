@@ -157,3 +157,22 @@ def test_after_a_prune_the_checkpoint_still_fits_the_anchor(tmp_path):
     assert store.prune(dt.date(2026, 12, 1)) == 4
     check = verify_recent(store)
     assert check.ok and check.rows == 1
+
+
+def test_the_dashboards_month_figures_count_new_rows_only_and_stay_equal_to_a_fresh_count(tmp_path):
+    from kiosk.statistics.figures import count
+    from kiosk.statistics.month_cache import MonthFigures
+
+    store = StatsStore(tmp_path / "stats.sqlite3", seal=Seal.in_folder(tmp_path))
+    months = MonthFigures()
+
+    def fresh():
+        return count(store.events(), "2026-11", JST)
+
+    store.append(scripted_month()[:10])
+    assert months.figures(store, "2026-11", JST) == fresh()
+    store.append(scripted_month()[10:] + [event("2026-12-01 09:00", holder="x"), event("2026-11-30 23:00", holder="x")])
+    cached = months.figures(store, "2026-11", JST)
+    assert cached == fresh() and cached.sessions == 23 and cached.newly_registered == 5
+    assert store.prune(dt.date(2026, 12, 1)) == 22  # the anchor moves: counted again from what is left
+    assert months.figures(store, "2026-11", JST) == fresh() and fresh().sessions == 1

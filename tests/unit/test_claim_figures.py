@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kiosk.settings import Claim, ClaimCategory
 from kiosk.staff.shifts import Shift
+from kiosk.statistics.claim_document import build
 from kiosk.statistics.report import monthly_report, summary_columns, summary_rows
 from kiosk.statistics.store import write_csv
 
@@ -101,6 +102,7 @@ def test_every_total_equals_a_naive_recount(raw, shift_list, include_training):
     assert [line.cases for line in report.cases] == [new, assisted, home]
     assert report.amount_yen == new * 1000 + assisted * 300 + home * 2000
     # helper hours: each shift's minutes inside the local month, summed per person
+    all_minutes = 0.0
     for who in ("h01", "h02"):
         minutes = 0.0
         for s in shift_list:
@@ -110,6 +112,7 @@ def test_every_total_equals_a_naive_recount(raw, shift_list, include_training):
             while t < end:  # minute by minute: slow and obviously right
                 minutes += t.astimezone(JST).strftime("%Y-%m") == MONTH
                 t += dt.timedelta(minutes=1)
+        all_minutes += minutes
         got = report.hours_by_person.get(who)
         assert abs((got.hours if got else 0) - minutes / 60) < 0.01
     # the summary CSV says the same
@@ -121,3 +124,10 @@ def test_every_total_equals_a_naive_recount(raw, shift_list, include_training):
     assert table[("端末費用", "リース（月額）")] == 12000
     assert sum(v for (section, _), v in table.items() if section == "日別") == f.sessions
     assert sum(v for (section, _), v in table.items() if section == "未完了（理由別）") == f.not_completed_total
+    # and so does the printed 実績報告 (the page and the PDF share its tables)
+    doc = build(report, "窓口市", ["本庁舎"], "0" * 64, dt.date(2026, 12, 1))
+    results, cases, hours, terminal = (dict((row[0], row[1:]) for row in t.rows) for t in doc.tables)
+    assert results["利用件数"] == (str(f.sessions),) and results["新規登録"] == (str(new),)
+    assert results["登録済み確認"] == (str(already),) and results["職員支援あり"] == (str(assisted),)
+    assert cases["合計"][-1] == f"{report.amount_yen:,}" and terminal["リース（月額）"] == ("12,000",)
+    assert abs(float(hours["合計"][0]) - all_minutes / 60) < 0.02
