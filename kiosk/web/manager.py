@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from kiosk.i18n.languages import LANGUAGES
 from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
 from kiosk.statistics import claim_document, claim_pdf, exports
 from kiosk.statistics.checkpoint import verify_recent
@@ -46,6 +47,15 @@ REASONS = {
     "timed_out": s_l("Timed out"),
     "unknown": s_l("Unknown"),
 }
+OPTIONS = {"large": s_l("Larger text"), "contrast": s_l("High contrast"), "furigana": s_l("Furigana"),
+           "voice_replay": s_l("Guidance heard again")}  # fmt: skip
+CARDS = {"new": s_l("New card"), "existing": s_l("Card held for longer"), "unknown": s_l("Unknown")}
+LANGUAGE_NAMES = {code: lang.label for code, lang in LANGUAGES.items()}
+
+
+def _labelled(counter: Counter, words: dict) -> Counter:
+    """A figure's codes in the manager's words, for the charts (the data keeps the codes)."""
+    return Counter({str(words.get(k, k)): v for k, v in counter.items()})
 
 
 def _tz() -> ZoneInfo:
@@ -133,7 +143,11 @@ def dashboard():
         today=today,
         today_count=report.figures.by_day.get(today, 0),
         training=_training(),
-        reasons=Counter({str(REASONS.get(k, k)): v for k, v in report.figures.not_completed.items()}),
+        reasons=_labelled(report.figures.not_completed, REASONS),
+        options=_labelled(report.figures.by_option, OPTIONS),
+        cards=_labelled(report.figures.by_card, CARDS),
+        languages=_labelled(report.figures.by_language, LANGUAGE_NAMES),
+        age_bands=_labelled(report.figures.by_age_band, {"unknown": s_l("Unknown")}),
         head=stats.head(),
         verify=verify_recent(stats),  # rows since the last proven checkpoint, not all ten years
     )

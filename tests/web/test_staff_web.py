@@ -168,6 +168,7 @@ def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts
     assert "data-sessions>0<" in html and 'data-training="left-out"' in html  # a demo visit is training
     html = client.get("/manager/?training=1").get_data(as_text=True)
     assert "data-sessions>1<" in html and "data-declined>1<" in html and 'data-chain="ok"' in html and "<svg" in html
+    assert "同意せず終了" in html and ">日本語</text>" in html  # the manager's words, not the stored codes
     report = client.get("/manager/report?training=1").get_data(as_text=True)
     assert "実績報告書" in report and "<td>同意せず終了</td><td>1</td>" in report and "作成者" in report
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
