@@ -236,6 +236,9 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
     if shifts:
         report = _broken_report(report, f"shift {', '.join(map(str, shifts))} not proven by the seal (edited)")
     if report.ok:
+        from kiosk.statistics.checkpoint import remember_proven
+
+        remember_proven(store, report.head)  # the dashboard goes on from here
         click.echo(f"ok: {report.rows} events, chain head {report.head}")
         if report.unproven:
             click.echo(f"note: {report.unproven} predate the seal; the sealed head pins their hashes")

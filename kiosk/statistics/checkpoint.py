@@ -24,7 +24,7 @@ def verify_recent(store: StatsStore) -> ChainReport:
     if report is None:  # no checkpoint, or one that no longer fits (pruned, rows gone): walk all
         report = store.verify()
     if report.ok:
-        _remember(store, report.head)
+        remember_proven(store, report.head)
     return report
 
 
@@ -68,8 +68,11 @@ def _since(store: StatsStore, checkpoint: Checkpoint) -> ChainReport | None:
     return ChainReport(True, total, chain.head)
 
 
-def _remember(store: StatsStore, proven_head: str) -> None:
-    """Checkpoint the newest row if it is the one just proven (a visit stored meanwhile waits)."""
+def remember_proven(store: StatsStore, proven_head: str) -> None:
+    """Checkpoint the newest row if it is the one just proven (a visit stored meanwhile waits);
+    `kiosk stats verify` calls it too, so a large store's first dashboard need not walk it all."""
+    if store.seal is None:
+        return
     with store.engine.connect() as db:
         row = db.exec_driver_sql("SELECT id, seq, row_hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     if row is not None and row[2] == proven_head != GENESIS:

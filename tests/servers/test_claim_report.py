@@ -176,3 +176,12 @@ def test_the_dashboards_month_figures_count_new_rows_only_and_stay_equal_to_a_fr
     assert cached == fresh() and cached.sessions == 23 and cached.newly_registered == 5
     assert store.prune(dt.date(2026, 12, 1)) == 22  # the anchor moves: counted again from what is left
     assert months.figures(store, "2026-11", JST) == fresh() and fresh().sessions == 1
+
+
+def test_kiosk_stats_verify_leaves_a_checkpoint_the_dashboard_goes_on_from(tmp_path, cli):
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\n')
+    store = StatsStore(tmp_path / "stats.sqlite3", seal=Seal.in_folder(tmp_path))
+    store.append([event("2026-11-05 10:00"), event("2026-11-05 11:00")])
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+    assert Seal.in_folder(tmp_path).known_checkpoint().seq == 2
