@@ -445,26 +445,6 @@ def restore_cell(value: str) -> str:
     return value
 
 
-def _to_minute(iso: str | None) -> str | None:
-    if not iso:
-        return iso
-    return dt.datetime.fromisoformat(iso).replace(second=0, microsecond=0).isoformat(timespec="minutes")
-
-
-def anonymised_events(events: Iterable[dict]) -> Iterator[dict]:
-    """Events for the manager's CSV: holder_key replaced by the visit's number for that card
-    (1 = first visit), start and end rounded down to the minute."""
-    visits: dict[str, int] = {}
-    for event in events:
-        row = {k: v for k, v in event.items() if k != "holder_key"}
-        key = event.get("holder_key")
-        if key:
-            visits[key] = visits.get(key, 0) + 1
-        row["holder_visit"] = visits[key] if key else ""
-        row["started_at"], row["ended_at"] = _to_minute(event["started_at"]), _to_minute(event["ended_at"])
-        yield row
-
-
 def read_csv_export(path: str | Path, encoding: str = "utf-8-sig") -> list[dict]:
     with open(path, encoding=encoding, newline="") as fh:
         return [{k: restore_cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in csv.DictReader(fh)]
