@@ -171,6 +171,9 @@ def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts
     assert "同意せず終了" in html and ">日本語</text>" in html  # the manager's words, not the stored codes
     report = client.get("/manager/report?training=1").get_data(as_text=True)
     assert "実績報告書" in report and "<td>同意せず終了</td><td>1</td>" in report and "作成者" in report
+    pdf = client.get("/manager/report.pdf?training=1")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and "jisseki-" in pdf.headers[
+        "Content-Disposition"]
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
         body = client.get(f"/manager/export/events.csv?encoding={encoding}&training=1").data.decode(codec)
         (row,) = list(csv.DictReader(io.StringIO(body)))
