@@ -20,6 +20,26 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class ClaimCategory:
+    """One case category of the subsidy claim and what a case pays ([[claim.categories]])."""
+
+    id: str
+    label_ja: str
+    unit_price_yen: int
+    scheme: str = ""
+    label_en: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The [claim] table: unit prices per category and the terminal's cost lines."""
+
+    categories: tuple[ClaimCategory, ...] = ()
+    terminal_purchase_yen: int = 0
+    terminal_lease_yen_per_month: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every key of config/kiosk.example.toml (which documents each one for the installer)."""
 
@@ -105,6 +125,12 @@ class Settings:
     """host:port of the CUPS server; empty: the CUPS client's default."""
     log_level: str = "INFO"
     """Logging level on stderr: DEBUG, INFO, WARNING or ERROR."""
+    training: bool = False
+    """Rehearsals: every visit is flagged as training and left out of reports and exports."""
+    organisation_name: str = ""
+    """団体名 on the monthly 実績報告 (the municipality filing the claim)."""
+    claim: Claim = Claim()
+    """Unit prices per case category and the terminal's cost ([claim] table)."""
 
     @property
     def instance(self) -> Path:
@@ -137,8 +163,43 @@ def _toml_type(key: str) -> type:
     return list if typing.get_origin(hint) is tuple else hint
 
 
+def _claim(table: object, source: str) -> Claim:
+    if isinstance(table, Claim):
+        return table
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: key 'claim' must be a table")
+    known = {"categories", "terminal_purchase_yen", "terminal_lease_yen_per_month"}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key 'claim.{key}'")
+        if key != "categories" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ConfigError(f"{source}: key 'claim.{key}' must be a whole number of yen")
+    categories = []
+    for i, row in enumerate(table.get("categories", [])):
+        where = f"claim.categories[{i}]"
+        if not isinstance(row, dict) or not {"id", "label_ja", "unit_price_yen"} <= row.keys():
+            raise ConfigError(f"{source}: key '{where}' needs id, label_ja and unit_price_yen")
+        fields = {f.name for f in dataclasses.fields(ClaimCategory)}
+        if unknown := sorted(row.keys() - fields):
+            raise ConfigError(f"{source}: unknown key '{where}.{unknown[0]}'")
+        price = row["unit_price_yen"]
+        if not isinstance(price, int) or isinstance(price, bool) or price < 0:
+            raise ConfigError(f"{source}: key '{where}.unit_price_yen' must be a whole number of yen")
+        if not all(isinstance(row[k], str) for k in row if k != "unit_price_yen"):
+            raise ConfigError(f"{source}: key '{where}' id, labels and scheme must be text")
+        categories.append(ClaimCategory(**row))
+    ids = [c.id for c in categories]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{source}: key 'claim.categories' has an id twice")
+    others = {k: v for k, v in table.items() if k != "categories"}
+    return Claim(categories=tuple(categories), **others)
+
+
 def validate(values: dict[str, Any], source: str = "config") -> Settings:
     """Settings from ``values`` over the defaults; raise ConfigError naming any bad key."""
+    values = dict(values)
+    if "claim" in values:
+        values["claim"] = _claim(values["claim"], source)
     for key, value in values.items():
         if key not in _TYPES:
             raise ConfigError(f"{source}: unknown key '{key}'")

@@ -258,6 +258,9 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
     if actions is not None and not actions.ok:
         report = _broken_report(report, actions.problem)
     if report.ok:
+        from kiosk.statistics.checkpoint import remember_proven
+
+        remember_proven(store, report.head)  # the dashboard goes on from here
         click.echo(f"ok: {report.rows} events, chain head {report.head}; {actions.rows} staff actions")
         if report.unproven:
             click.echo(f"note: {report.unproven} predate the seal; the sealed head pins their hashes")
@@ -330,14 +333,19 @@ def close_day(day: str | None, config_path: str | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="CSV file; else a table on stdout.")
 @click.option("--from-export", "from_export", type=click.Path(exists=True, dir_okay=False),
               help="An events export (or `stats merge` output) instead of this kiosk's store; its shifts beside it.")
+@click.option("--pdf", type=click.Path(dir_okay=False, writable=True), help="Also write the A4 実績報告 as a PDF.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="Labels.")
+@click.option("--include-training", is_flag=True, help="Count demo and rehearsal visits too (not for the claim).")
 @encoding_option
 @config_option
-def report(month: str, out: str | None, from_export: str | None, encoding: str, config_path: str | None) -> None:
+def report(month: str, out: str | None, from_export: str | None, pdf: str | None, lang: str,
+           include_training: bool, encoding: str, config_path: str | None) -> None:  # fmt: skip
     """The month's figures for the subsidy claim (the same as the manager's report)."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
+    from kiosk.statistics import claim_document, claim_pdf
+    from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
     from kiosk.statistics.store import CSV_ENCODINGS, write_csv
 
     try:
@@ -348,19 +356,30 @@ def report(month: str, out: str | None, from_export: str | None, encoding: str, 
     tz = ZoneInfo(settings.timezone)
     if from_export:
         events, shifts = _exported(from_export)
+        head = events[-1].get("row_hash", "") if events else ""
     else:
         accounts = composition.account_store(settings)
         accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
-        events, shifts = _stats_store(config_path, settings).events(ended=month_bounds(month, tz)), accounts.shifts()
-    figures = monthly_report(events, shifts, month, tz, dt.datetime.now(dt.UTC))
-    rows = summary_rows(figures)
+        store = _stats_store(config_path, settings)
+        events, shifts, head = store.events(with_chain=True, ended=month_bounds(month, tz)), accounts.shifts(), store.head()
+    figures = monthly_report(events, shifts, month, tz, dt.datetime.now(dt.UTC), settings.claim,
+                             include_training)  # fmt: skip
+    rows = summary_rows(figures, lang)
+    if pdf:
+        venues = sorted(set(figures.figures.by_venue) | set(figures.hours_by_venue)) or [settings.venue]
+        doc = claim_document.build(figures, settings.organisation_name, venues, head,
+                                   dt.datetime.now(tz).date(), lang)  # fmt: skip
+        with open(pdf, "wb") as fh:
+            fh.write(claim_pdf.render_pdf(doc))
+        click.echo(f"実績報告 for {month} written to {pdf}")
     if out:
         with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
-            write_csv(rows, fh, SUMMARY_COLUMNS)
+            write_csv(rows, fh, summary_columns(lang))
         click.echo(f"{len(rows)} figures for {month} written to {out}")
-    else:
+    elif not pdf:
+        section, item, value = summary_columns(lang)[1:]
         for row in rows:
-            click.echo(f"{row['category']:22} {row['key']:32} {row['value']}")
+            click.echo(f"{row[section]:22} {row[item]:32} {row[value]}")
 
 
 def _exported(events_csv: str):

@@ -31,6 +31,7 @@ class Recorder:
         venue: str,
         retry_seconds: float = 5.0,
         announce: Callable[[SessionSummary], None] | None = None,
+        training: bool = False,
     ) -> None:
         """``announce`` is called on this thread for each visit handed over (the journal's one
         line per visit): logging may block on a full pipe, so never on the caller's thread."""
@@ -38,6 +39,7 @@ class Recorder:
         self.store = store
         self.terminal_id = terminal_id
         self.venue = venue
+        self.training = training  # demo and rehearsal kiosks: every visit is flagged
         self.retry_seconds = retry_seconds
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._kept: list[SessionSummary] = []  # only the writer thread touches this list
@@ -102,7 +104,7 @@ class Recorder:
         """Store the kept visits in order; False when the store refused one."""
         while self._kept:
             try:
-                self.store.record(self._kept[0], self.terminal_id, self.venue)
+                self.store.record(self._kept[0], self.terminal_id, self.venue, self.training)
             except Exception as exc:  # any refusal: keep the visit, never lose it
                 if not self._failing:
                     log.error("statistics store refuses writes (%s); %d event(s) kept to retry", exc, len(self._kept))

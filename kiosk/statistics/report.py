@@ -1,69 +1,80 @@
-"""The monthly figures for the subsidy claim (実績報告の基礎資料), from raw events and shifts.
+"""The monthly report for the subsidy claim (実績報告), from raw events and shifts.
 
-Pure functions over plain rows: the dashboard, the printable report, the CSV and the CLI all
-use these, so their totals cannot disagree.
+Pure functions over plain rows: the dashboard, the printable report, its PDF, the summary CSV
+and the CLI all take this one object, whose figures are counted once (figures.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from kiosk.staff.shifts import Shift, helper_hours
-
-REGISTERED = ("registered", "already_registered")
+from kiosk.settings import Claim
+from kiosk.staff.shifts import Shift
+from kiosk.statistics import figures as fig
+from kiosk.statistics.claim import CaseLine, Hours, TerminalCost, case_lines, month_hours, terminal_cost
+from kiosk.statistics.labels import label
 
 
 @dataclass
 class MonthlyReport:
     month: str
-    sessions: int = 0
-    registered: int = 0
-    by_outcome: Counter = field(default_factory=Counter)
-    by_venue: Counter = field(default_factory=Counter)
-    registered_by_venue: Counter = field(default_factory=Counter)
-    by_age_band: Counter = field(default_factory=Counter)
-    by_card: Counter = field(default_factory=Counter)
-    by_assistance: Counter = field(default_factory=Counter)
-    by_day: Counter = field(default_factory=Counter)
-    cases: Counter = field(default_factory=Counter)  # registered cases per support category
-    residents: int = 0  # distinct pseudonymous holders (repeat visits counted once)
-    helper_hours: dict[tuple[str, dt.date], float] = field(default_factory=dict)
+    figures: fig.Figures
+    cases: list[CaseLine] = field(default_factory=list)
+    hours_by_person: dict[str, Hours] = field(default_factory=dict)
+    hours_by_venue: dict[str, Hours] = field(default_factory=dict)
+    helper_hours: dict[tuple[str, dt.date], float] = field(default_factory=dict)  # (venue, day)
+    terminal: TerminalCost = TerminalCost("purchase", 0)
 
-    def rows(self) -> list[tuple[str, str, float]]:
-        """(category, key, value) rows for the summary CSV, in a stable order."""
+    @property
+    def amount_yen(self) -> int:
+        return sum(line.amount_yen for line in self.cases)
+
+    @property
+    def total_hours(self) -> float:
+        return round(sum(h.hours for h in self.hours_by_person.values()), 2)
+
+    def rows(self, lang: str = "ja") -> list[tuple[str, str, float]]:
+        """(section, item, value) rows for the summary CSV, in a stable order."""
+        f = self.figures
+        t = lambda key: label(key, lang)  # noqa: E731
         out: list[tuple[str, str, float]] = [
-            ("total", "sessions", self.sessions),
-            ("total", "registered", self.registered),
-            ("total", "distinct_residents", self.residents),
+            (t("total"), t("sessions"), f.sessions),
+            (t("total"), t("newly_registered"), f.newly_registered),
+            (t("total"), t("already_registered"), f.already_registered),
+            (t("total"), t("declined"), f.declined),
+            (t("total"), t("not_completed"), f.not_completed_total),
+            (t("total"), t("assisted"), f.assisted),
+            (t("total"), t("distinct_residents"), f.residents),
+            (t("total"), t("training_left_out"), f.training_left_out),
         ]
-        for name in (
-            "by_outcome",
-            "by_venue",
-            "registered_by_venue",
-            "by_age_band",
-            "by_card",
-            "by_assistance",
-            "by_day",
-            "cases",
-        ):
-            out += [(name, str(k), v) for k, v in sorted(getattr(self, name).items(), key=lambda kv: str(kv[0]))]
-        out += [
-            ("helper_hours", f"{venue} {day.isoformat()}", round(h, 2))
-            for (venue, day), h in sorted(self.helper_hours.items())
-        ]
+        for section in ("not_completed", "by_venue", "by_age_band", "by_language", "by_option", "by_card",
+                        "by_day", "by_category"):  # fmt: skip
+            counter = f.not_completed if section == "not_completed" else getattr(f, section)
+            out += [(t(section), str(k), v) for k, v in sorted(counter.items(), key=lambda kv: str(kv[0]))]
+        for line in self.cases:
+            name = line.category.label_ja if lang == "ja" else line.category.label_en or line.category.id
+            out += [(t("cases"), name, line.cases), (t("amount_yen"), name, line.amount_yen)]
+        out.append((t("amount_yen"), t("total"), self.amount_yen))
+        for who, h in self.hours_by_person.items():
+            out.append((t("hours_by_person"), who + (f" ({t('auto_closed')} {h.auto_closed})" if h.auto_closed else ""),
+                        h.hours))  # fmt: skip
+        for venue, h in self.hours_by_venue.items():
+            out.append((t("hours_by_venue"), venue, h.hours))
+        out.append((t("terminal_cost"), t(self.terminal.kind), self.terminal.yen))
         return out
 
 
-SUMMARY_COLUMNS = ("month", "category", "key", "value")
+def summary_columns(lang: str = "ja") -> tuple[str, ...]:
+    return tuple(label(c, lang) for c in ("month", "section", "item", "value"))
 
 
-def summary_rows(report: MonthlyReport) -> list[dict]:
+def summary_rows(report: MonthlyReport, lang: str = "ja") -> list[dict]:
     """The monthly summary CSV's rows (the manager's download and `kiosk stats report`)."""
-    return [dict(zip(SUMMARY_COLUMNS, (report.month, *row), strict=True)) for row in report.rows()]
+    columns = summary_columns(lang)
+    return [dict(zip(columns, (report.month, *row), strict=True)) for row in report.rows(lang)]
 
 
 def month_bounds(month: str, tz: ZoneInfo) -> tuple[str, str]:
@@ -74,34 +85,17 @@ def month_bounds(month: str, tz: ZoneInfo) -> tuple[str, str]:
 
 
 def monthly_report(
-    events: Iterable[dict], shifts: Iterable[Shift], month: str, tz: ZoneInfo, now: dt.datetime
+    events: Iterable[dict],
+    shifts: Iterable[Shift],
+    month: str,
+    tz: ZoneInfo,
+    now: dt.datetime,
+    claim: Claim | None = None,
+    include_training: bool = False,
+    counted: fig.Figures | None = None,
 ) -> MonthlyReport:
-    report = MonthlyReport(month)
-    holders = set()
-    for e in events:
-        local_end = dt.datetime.fromisoformat(e["ended_at"]).astimezone(tz)
-        if local_end.strftime("%Y-%m") != month:
-            continue
-        report.sessions += 1
-        ok = e["outcome"] in REGISTERED
-        report.by_outcome[e["reason"] if e["outcome"] == "not_completed" and e["reason"] else e["outcome"]] += 1
-        report.by_venue[e["venue"]] += 1
-        band = e["age_band"] or "unknown"
-        report.by_age_band[band] += 1
-        new = e["new_card"]
-        report.by_card["new" if str(new) == "1" else "existing" if str(new) == "0" else "unknown"] += 1
-        assisted = str(e["assisted"]) == "1"
-        report.by_assistance["assisted" if assisted else "self_service"] += 1
-        report.by_day[local_end.date().isoformat()] += 1
-        if ok:
-            report.registered += 1
-            report.registered_by_venue[e["venue"]] += 1
-            report.cases[f"age {band}"] += 1
-            report.cases["assisted (申請サポート)" if assisted else "self-service"] += 1
-        if e["holder_key"]:
-            holders.add(e["holder_key"])
-    report.residents = len(holders)
-    report.helper_hours = {
-        key: h for key, h in helper_hours(shifts, tz, now).items() if key[1].strftime("%Y-%m") == month
-    }
-    return report
+    """``counted``: the month's figures already counted (the dashboard's cache); else ``events``."""
+    claim = claim or Claim()
+    figures = counted or fig.count(events, month, tz, include_training)
+    person, venue, daily = month_hours(shifts, month, tz, now)
+    return MonthlyReport(month, figures, case_lines(figures, claim), person, venue, daily, terminal_cost(claim))

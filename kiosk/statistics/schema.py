@@ -40,6 +40,8 @@ events = sa.Table(
     sa.Column("row_hash", sa.Text),
     # HMAC of (seq, row_hash) under the terminal's seal key, which is never in the database.
     sa.Column("row_mac", sa.Text),
+    # A demo or rehearsal visit (revision training_0001): left out of every report unless asked.
+    sa.Column("training", sa.Integer, nullable=False, server_default="0"),
     sa.Index("events_ended_at", "ended_at"),
     sqlite_autoincrement=True,
 )

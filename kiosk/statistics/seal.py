@@ -84,6 +84,36 @@ class Seal:
         line = f"{first} {seq} {row_hash} {self._head_mac(first, seq, row_hash)}\n"
         _create_private(self.head_path, line.encode())
 
+    def _checkpoint_mac(self, row_id: int, seq: int, row_hash: str) -> str:
+        text = f"checkpoint {row_id} {seq} {row_hash}"
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
+
+    def known_checkpoint(self) -> Checkpoint | None:
+        """The last row a full or incremental check proved, or None (never, or not ours)."""
+        try:
+            row_id, seq, row_hash, mac = (self.head_path.parent / CHECKPOINT_FILE).read_text().split()
+        except (FileNotFoundError, ValueError):
+            return None
+        if not hmac.compare_digest(self._checkpoint_mac(int(row_id), int(seq), row_hash), mac):
+            return None  # a forged checkpoint only costs a full walk
+        return Checkpoint(int(row_id), int(seq), row_hash)
+
+    def remember_checkpoint(self, checkpoint: Checkpoint) -> None:
+        c = checkpoint
+        line = f"{c.row_id} {c.seq} {c.row_hash} {self._checkpoint_mac(c.row_id, c.seq, c.row_hash)}\n"
+        _create_private(self.head_path.parent / CHECKPOINT_FILE, line.encode())
+
+
+CHECKPOINT_FILE = "chain.checkpoint"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A row up to which the chain was proven (its database id, seq and hash), HMAC'ed on disk."""
+
+    row_id: int
+    seq: int
+    row_hash: str
 
 SIGNING_KEY_FILE = "chain-signing.key"
 

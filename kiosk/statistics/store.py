@@ -49,10 +49,11 @@ COLUMNS = (
     "holder_key",
 )
 CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
-EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS
+# A training row's hash covers the flag (its values end in 1); a real visit's hash is as before.
+EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS + ("training",)
 # The manager's download leaves the office: no holder_key (only the how-many-th visit of the
 # same card it was) and times to the minute, so no row can be linked to one resident's card.
-MANAGER_EXPORT_COLUMNS = tuple(c for c in COLUMNS if c != "holder_key") + ("holder_visit",) + CHAIN_COLUMNS
+MANAGER_EXPORT_COLUMNS = tuple(c for c in COLUMNS if c != "holder_key") + ("holder_visit", "training") + CHAIN_COLUMNS
 GENESIS = "0" * 64
 # Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
@@ -128,7 +129,7 @@ class StatsStore:
                 seq, head = self._head(db)
             seal.remember(seq + 1, seq, head)
 
-    def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
+    def record(self, summary: SessionSummary, terminal_id: str, venue: str, training: bool = False) -> str:
         event_id = str(uuid.uuid4())
         values = (
             event_id,
@@ -148,7 +149,7 @@ class StatsStore:
             " ".join(sorted(summary.options)),
             summary.holder_key,
         )
-        self.append([values])
+        self.append([values + (1,) if training else values])
         return event_id
 
     def _lock(self, db) -> None:
@@ -157,8 +158,8 @@ class StatsStore:
             db.exec_driver_sql("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
 
     def append(self, rows: Iterable[tuple]) -> int:
-        """Append rows (values in COLUMNS order) to the chain in one transaction."""
-        stored = COLUMNS + CHAIN_COLUMNS + ("row_mac",)
+        """Append rows (values in COLUMNS order, then 1 for a training visit) in one transaction."""
+        stored = COLUMNS + CHAIN_COLUMNS + ("row_mac", "training")
         insert = sa.text(f"INSERT INTO events ({', '.join(stored)}) VALUES ({', '.join(':' + c for c in stored)})")
         count = 0
         with self.engine.begin() as db:
@@ -167,9 +168,11 @@ class StatsStore:
             batch = []
             for values in rows:
                 seq += 1
+                values, training = hashed_values(values)
                 link = row_hash(prev, seq, values)
                 mac = self.seal.mac(seq, link) if self.seal else None
-                batch.append(dict(zip(stored, (*values, seq, prev, link, mac), strict=True)))
+                row = (*values[: len(COLUMNS)], seq, prev, link, mac, training)
+                batch.append(dict(zip(stored, row, strict=True)))
                 prev = link
                 if len(batch) >= 5000:
                     db.execute(insert, batch)
@@ -194,7 +197,7 @@ class StatsStore:
 
     def events(self, with_chain: bool = False, ended: tuple[str, str] | None = None) -> Iterator[dict]:
         """Events in stored order; ``ended`` = (from, to) ISO UTC bounds on ended_at, to excluded."""
-        columns = EXPORT_COLUMNS if with_chain else COLUMNS
+        columns = EXPORT_COLUMNS if with_chain else COLUMNS + ("training",)
         where = "WHERE ended_at >= :start AND ended_at < :stop" if ended else ""
         params = {"start": ended[0], "stop": ended[1]} if ended else {}
         with self.engine.connect() as db:
@@ -253,7 +256,7 @@ class StatsStore:
             anchor = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
             seq, prev = (int(anchor[0]), anchor[1]) if anchor else (0, GENESIS)
             rows = db.exec_driver_sql(
-                f"SELECT {', '.join(COLUMNS + CHAIN_COLUMNS)}, row_mac FROM events ORDER BY id"
+                f"SELECT {', '.join(EXPORT_COLUMNS)}, row_mac FROM events ORDER BY id"
             ).fetchall()
         report = verify_rows((tuple(r[:-1]) for r in rows), seq, prev)
         if not report.ok or self.seal is None:
@@ -329,12 +332,20 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def hashed_values(values: tuple) -> tuple[tuple, int]:
+    """(the values the hash covers, the training flag) of COLUMNS values plus an optional flag."""
+    n = len(COLUMNS)
+    training = int(bool(values[n])) if len(values) > n else 0
+    return (tuple(values[:n]) + (1,) if training else tuple(values[:n])), training
+
+
 def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> ChainReport:
-    """Rows are COLUMNS values followed by seq, prev_hash, row_hash, in stored order."""
+    """Rows are EXPORT_COLUMNS values (COLUMNS, seq, prev_hash, row_hash, training) in stored order."""
     count = 0
     n = len(COLUMNS)
     for row in rows:
-        values, (row_seq, row_prev, stored) = tuple(row[:n]), row[n : n + 3]
+        values = hashed_values(tuple(row[:n]) + tuple(row[n + 3 : n + 4]))[0]
+        row_seq, row_prev, stored = row[n : n + 3]
         expected_seq = seq + 1
         if row_seq != expected_seq:
             what = "missing" if row_seq > expected_seq else "out of order"
@@ -346,7 +357,7 @@ def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> Cha
     return ChainReport(True, count, prev)
 
 
-INT_COLUMNS = {"pin_attempts", "tries_left_at_start", "new_card", "assisted", "seq"}
+INT_COLUMNS = {"pin_attempts", "tries_left_at_start", "new_card", "assisted", "seq", "training"}
 NULLABLE = {"reason", "tries_left_at_start", "new_card", "age_band"}
 
 
@@ -357,6 +368,8 @@ def typed_row(row: dict) -> tuple:
         value = row.get(column, "")
         if value == "" and column in NULLABLE:
             out.append(None)
+        elif value == "" and column == "training":
+            out.append(0)  # an export from before the flag: a real visit
         elif column in INT_COLUMNS:
             out.append(int(value))
         elif column == "duration_seconds":
@@ -399,26 +412,6 @@ def restore_cell(value: str) -> str:
     if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
-
-
-def _to_minute(iso: str | None) -> str | None:
-    if not iso:
-        return iso
-    return dt.datetime.fromisoformat(iso).replace(second=0, microsecond=0).isoformat(timespec="minutes")
-
-
-def anonymised_events(events: Iterable[dict]) -> Iterator[dict]:
-    """Events for the manager's CSV: holder_key replaced by the visit's number for that card
-    (1 = first visit), start and end rounded down to the minute."""
-    visits: dict[str, int] = {}
-    for event in events:
-        row = {k: v for k, v in event.items() if k != "holder_key"}
-        key = event.get("holder_key")
-        if key:
-            visits[key] = visits.get(key, 0) + 1
-        row["holder_visit"] = visits[key] if key else ""
-        row["started_at"], row["ended_at"] = _to_minute(event["started_at"]), _to_minute(event["ended_at"])
-        yield row
 
 
 def read_csv_export(path: str | Path, encoding: str = "utf-8-sig") -> list[dict]:

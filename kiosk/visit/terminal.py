@@ -79,7 +79,8 @@ class Terminal:
         self._card: CardInHand | None = None
         self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
         # The recorder writes each finished visit and logs its one journal line, off this lock.
-        self.recorder = Recorder(stats, settings.terminal_id, settings.venue, announce=log_finished)
+        self.recorder = Recorder(stats, settings.terminal_id, settings.venue, announce=log_finished,
+                                 training=settings.training or settings.demo)
         self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)

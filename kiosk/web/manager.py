@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -11,10 +12,14 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from kiosk.i18n.languages import LANGUAGES
 from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
+from kiosk.statistics import claim_document, claim_pdf, exports
+from kiosk.statistics.checkpoint import verify_recent
 from kiosk.statistics.closeout import close_day, day_bounds, signed_head_before
-from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
-from kiosk.statistics.store import CSV_ENCODINGS, MANAGER_EXPORT_COLUMNS, anonymised_events, write_csv
+from kiosk.statistics.month_cache import MONTHS
+from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
+from kiosk.statistics.store import write_csv
 from kiosk.web import current_terminal
 from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l, sign_in, sign_out
 
@@ -24,6 +29,34 @@ bp = Blueprint("manager", __name__, url_prefix="/manager")
 class ManagerLoginForm(FlaskForm):
     name = StringField(s_l("Manager name"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(s_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+# Why a visit did not complete, in the manager's words (the stored value is the flow's code).
+REASONS = {
+    "wrong_pin": s_l("Wrong PIN"),
+    "tries_changed": s_l("PIN tries changed"),
+    "pin_locked": s_l("PIN locked"),
+    "no_pin_set": s_l("No PIN set"),
+    "cert_expired": s_l("Certificate expired"),
+    "not_my_number_card": s_l("Not a My Number card"),
+    "card_unreadable": s_l("Card unreadable"),
+    "card_removed": s_l("Card taken out"),
+    "reader_unavailable": s_l("Reader unavailable"),
+    "gateway_unavailable": s_l("Registration service unavailable"),
+    "registration_refused": s_l("Registration refused"),
+    "cancelled": s_l("Cancelled"),
+    "timed_out": s_l("Timed out"),
+    "unknown": s_l("Unknown"),
+}
+OPTIONS = {"large": s_l("Larger text"), "contrast": s_l("High contrast"), "furigana": s_l("Furigana"),
+           "voice_replay": s_l("Guidance heard again")}  # fmt: skip
+CARDS = {"new": s_l("New card"), "existing": s_l("Card held for longer"), "unknown": s_l("Unknown")}
+LANGUAGE_NAMES = {code: lang.label for code, lang in LANGUAGES.items()}
+
+
+def _labelled(counter: Counter, words: dict) -> Counter:
+    """A figure's codes in the manager's words, for the charts (the data keeps the codes)."""
+    return Counter({str(words.get(k, k)): v for k, v in counter.items()})
 
 
 def _tz() -> ZoneInfo:
@@ -39,11 +72,32 @@ def _month() -> str:
         return dt.datetime.now(_tz()).strftime("%Y-%m")
 
 
-def _report(month: str):
+def _training() -> bool:
+    """The dashboard's toggle: demo and rehearsal visits are counted only when asked for."""
+    return request.args.get("training") == "1"
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "ja"
+
+
+def _report(month: str, with_chain: bool = False, cached: bool = False):
+    """The month's report; ``cached``: figures from the dashboard's cache (new rows counted only)."""
     close_forgotten_shifts()
-    stats = current_terminal().stats
-    events = stats.events(ended=month_bounds(month, _tz()))
-    return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC))
+    settings, stats = current_app.config["KIOSK"], current_terminal().stats
+    counted = MONTHS.figures(stats, month, _tz(), _training()) if cached else None
+    events = () if cached else stats.events(with_chain=with_chain, ended=month_bounds(month, _tz()))
+    return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC), settings.claim,
+                          _training(), counted)  # fmt: skip
+
+
+def _document(month: str):
+    report = _report(month, with_chain=True)
+    settings = current_app.config["KIOSK"]
+    venues = sorted(set(report.figures.by_venue) | set(report.hours_by_venue)) or [settings.venue]
+    today = dt.datetime.now(_tz()).date()
+    return claim_document.build(report, settings.organisation_name, venues, current_terminal().stats.head(), today,
+                                _lang())  # fmt: skip
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -79,17 +133,24 @@ def logout():
 @manager_required
 def dashboard():
     month = _month()
-    report = _report(month)
+    report = _report(month, cached=True)
     today = dt.datetime.now(_tz()).date().isoformat()
     stats = current_terminal().stats
     return render_template(
         "staff/dashboard.html",
         report=report,
+        figures=report.figures,
         month=month,
         today=today,
-        today_count=report.by_day.get(today, 0),
+        today_count=report.figures.by_day.get(today, 0),
+        training=_training(),
+        reasons=_labelled(report.figures.not_completed, REASONS),
+        options=_labelled(report.figures.by_option, OPTIONS),
+        cards=_labelled(report.figures.by_card, CARDS),
+        languages=_labelled(report.figures.by_language, LANGUAGE_NAMES),
+        age_bands=_labelled(report.figures.by_age_band, {"unknown": s_l("Unknown")}),
         head=stats.head(),
-        verify=stats.verify(),
+        verify=verify_recent(stats),  # rows since the last proven checkpoint, not all ten years
         # Today's head so far, signed: what the close-out prints for the paper file.
         signed_head=_signed_head(dt.date.fromisoformat(today), dt.datetime.now(dt.UTC)),
     )
@@ -105,14 +166,21 @@ def _signed_head(day: dt.date, until: dt.datetime) -> str:
 @manager_required
 def printable_report():
     month = _month()
-    return render_template(
-        "staff/report.html",
-        report=_report(month),
-        month=month,
-        head=current_terminal().stats.head(),
-        settings=current_app.config["KIOSK"],
-        # The month's end, or today for the month under way.
-        signed_head=_signed_head(min(_month_last_day(month), dt.datetime.now(_tz()).date()), dt.datetime.now(dt.UTC)),
+    # The month's end, or today for the month under way.
+    signed_head = _signed_head(min(_month_last_day(month), dt.datetime.now(_tz()).date()), dt.datetime.now(dt.UTC))
+    return render_template("staff/report.html", doc=_document(month), month=month, training=_training(),
+                           lang=_lang(), remarks_title=claim_document.word("remarks", _lang()),
+                           signed_head=signed_head)  # fmt: skip
+
+
+@bp.get("/report.pdf")
+@manager_required
+def report_pdf():
+    month = _month()
+    return Response(
+        claim_pdf.render_pdf(_document(month)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=jisseki-{month}.pdf"},
     )
 
 
@@ -136,28 +204,27 @@ def close_out():
 
 
 def _csv_response(write, filename: str) -> Response:
-    encoding = CSV_ENCODINGS.get(request.args.get("encoding", "utf-8"), "utf-8-sig")
+    encoding = request.args.get("encoding", "utf-8")
     buffer = io.StringIO()
     write(buffer)
-    data = buffer.getvalue().encode(encoding, errors="replace")
     return Response(
-        data,
-        mimetype=f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+        buffer.getvalue().encode(exports.codec(encoding), errors="replace"),
+        headers={"Content-Type": exports.content_type(encoding),
+                 "Content-Disposition": f"attachment; filename={filename}"},
+    )  # fmt: skip
 
 
 @bp.get("/export/events.csv")
 @manager_required
 def export_events():
     stats = current_terminal().stats
-    rows = anonymised_events(stats.events(with_chain=True))
-    return _csv_response(lambda out: write_csv(rows, out, MANAGER_EXPORT_COLUMNS), "events.csv")
+    rows = exports.manager_events(stats.events(with_chain=True), _tz(), _lang(), _training())
+    return _csv_response(lambda out: write_csv(rows, out, exports.event_columns(_lang())), "events.csv")
 
 
 @bp.get("/export/summary.csv")
 @manager_required
 def export_summary():
     month = _month()
-    rows = summary_rows(_report(month))
-    return _csv_response(lambda out: write_csv(rows, out, SUMMARY_COLUMNS), f"summary-{month}.csv")
+    rows = summary_rows(_report(month), _lang())
+    return _csv_response(lambda out: write_csv(rows, out, summary_columns(_lang())), f"summary-{month}.csv")

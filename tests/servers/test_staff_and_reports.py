@@ -147,16 +147,18 @@ def store(request, tmp_path):
 def test_monthly_report_totals_equal_the_raw_events(store):
     report = monthly_report(store.events(), [], "2026-11", JST, at("2026-12-01 00:00"))
     raw = [e for e in store.events() if dt.datetime.fromisoformat(e["ended_at"]).astimezone(JST).month == 11]
-    assert report.sessions == len(raw) == 6
-    assert report.registered == sum(e["outcome"] in ("registered", "already_registered") for e in raw) == 4
-    assert sum(report.by_venue.values()) == sum(report.by_age_band.values()) == report.sessions
-    assert report.by_venue == {"本庁舎": 5, "支所": 1}
-    assert report.by_outcome["card_removed"] == 1 and report.by_outcome["declined"] == 1
-    assert report.by_age_band["unknown"] == 1 and report.by_card["existing"] == 1
-    assert report.cases["age 75+"] == 3 and report.cases["assisted (申請サポート)"] == 3
-    assert report.residents == 5  # 'same' visited twice and counts once
+    f = report.figures
+    assert f.sessions == len(raw) == 6
+    # 'newly registered' leaves out the card that already was registered
+    assert f.newly_registered == sum(e["outcome"] == "registered" for e in raw) == 3
+    assert f.already_registered == 1
+    assert sum(f.by_venue.values()) == sum(f.by_age_band.values()) == f.sessions
+    assert f.by_venue == {"本庁舎": 5, "支所": 1}
+    assert f.not_completed["card_removed"] == 1 and f.declined == 1
+    assert f.by_age_band["unknown"] == 1 and f.by_card["existing"] == 1
+    assert f.residents == 5  # 'same' visited twice and counts once
     october = monthly_report(store.events(), [], "2026-10", JST, at("2026-12-01 00:00"))
-    assert october.sessions == 1
+    assert october.figures.sessions == 1
 
 
 def test_csv_export_reads_back_identically_in_utf8_and_cp932(store, tmp_path, cli):
@@ -190,7 +192,7 @@ def test_merge_of_two_terminals_counts_each_event_once(tmp_path):
     assert len(merged) == 5 and all(check.ok for _, check in checks)
     assert {r["terminal_id"] for r in merged} == {"kiosk-01", "kiosk-02"}
     report = monthly_report(merged, [], "2026-11", JST, at("2026-12-01 00:00"))
-    assert report.sessions == 5
+    assert report.figures.sessions == 5
 
 
 def _tamper(store, sql: str):

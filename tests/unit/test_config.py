@@ -14,7 +14,8 @@ def test_example_config_is_valid_and_documents_every_key():
     assert settings.reader.startswith("SONY")
     text = EXAMPLE.read_text()
     for key in config.KEYS:
-        assert f"\n{key} = " in text, key
+        assert f"\n{key} = " in text or f"\n[{key}]\n" in text, key
+    assert settings.claim.categories[0].id == "newly_registered"
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,8 @@ def test_example_config_is_valid_and_documents_every_key():
         ('reader = "x"\nlog_level = "LOUD"\n', "key 'log_level' must be DEBUG, INFO, WARNING or ERROR"),
         ('reader = "x"\ncounter_name_by_language = { xx = "y" }\n', "key 'counter_name_by_language' has 'xx'"),
         ('reader = "x"\ncounter_hours_by_language = "y"\n', "key 'counter_hours_by_language' must be a table"),
+        ('reader = "x"\n[claim]\nterminal_purchase_yen = "a"\n', "key 'claim.terminal_purchase_yen' must be"),
+        ('reader = "x"\n[[claim.categories]]\nid = "a"\nlabel_ja = "b"\n', "claim.categories\\[0\\]' needs"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, toml, message):

