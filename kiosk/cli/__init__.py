@@ -361,7 +361,8 @@ def report(month: str, out: str | None, from_export: str | None, pdf: str | None
         accounts = composition.account_store(settings)
         accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
         store = _stats_store(config_path, settings)
-        events, shifts, head = store.events(with_chain=True, ended=month_bounds(month, tz)), accounts.shifts(), store.head()
+        events = store.events(with_chain=True, ended=month_bounds(month, tz))
+        shifts, head = accounts.shifts(), store.head()
     figures = monthly_report(events, shifts, month, tz, dt.datetime.now(dt.UTC), settings.claim,
                              include_training)  # fmt: skip
     rows = summary_rows(figures, lang)
