@@ -50,15 +50,18 @@ def close_day(store, shifts: Iterable[Shift], actions: Iterable[dict], folder: P
     """``store`` is the statistics store; ``actions`` the staff actions (acted_at in UTC ISO)."""
     start, stop = day_bounds(day, tz)
     bounds = tuple(t.isoformat(timespec="seconds") for t in (start, stop))
-    figures = monthly_report(store.events(ended=bounds), shifts, day.strftime("%Y-%m"), tz, min(now, stop))
+    report = monthly_report(store.events(ended=bounds), shifts, day.strftime("%Y-%m"), tz, min(now, stop))
+    figures = report.figures  # the same definitions as the month's claim (kiosk.statistics.figures)
     kinds = Counter(a["kind"] for a in actions if bounds[0] <= a["acted_at"] < bounds[1])
+    outcomes = {"newly_registered": figures.newly_registered, "already_registered": figures.already_registered,
+                "declined": figures.declined} | {f"not_completed: {r}": n for r, n in figures.not_completed.items()}
     return DayClose(
         day=day,
         sessions=figures.sessions,
-        registered=figures.registered,
-        assisted=figures.by_assistance.get("assisted", 0),
-        helper_hours=round(sum(h for (_venue, d), h in figures.helper_hours.items() if d == day), 2),
-        by_outcome=dict(sorted(figures.by_outcome.items())),
+        registered=figures.newly_registered,
+        assisted=figures.assisted,
+        helper_hours=round(sum(h for (_venue, d), h in report.helper_hours.items() if d == day), 2),
+        by_outcome=dict(sorted((k, v) for k, v in outcomes.items() if v)),
         staff_actions=dict(sorted(kinds.items())),
         signed_head=signed_head_before(store, folder, day.isoformat(), stop),
     )

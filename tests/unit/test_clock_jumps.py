@@ -63,6 +63,8 @@ def test_a_visit_set_back_across_the_month_boundary_makes_one_sane_row_in_one_mo
     assert 0 <= event["duration_seconds"] < 60 and event["started_at"] <= event["ended_at"]
     events = list(terminal.stats.events())
     now = dt.datetime(2026, 12, 2, tzinfo=TOKYO)
-    november, december = (monthly_report(events, [], month, TOKYO, now) for month in ("2026-11", "2026-12"))
+    november, december = (
+        monthly_report(events, [], month, TOKYO, now, include_training=True) for month in ("2026-11", "2026-12")
+    )
     assert (november.figures.sessions, december.figures.sessions) == (1, 0)  # where its end was stamped, once
     assert [e["event_id"] for e in terminal.stats.events(ended=month_bounds("2026-11", TOKYO))] == [event["event_id"]]
