@@ -129,3 +129,16 @@ def test_no_printer_no_button(make_app):
     demo.insert("jiro")
     wait_until(lambda: terminal.snapshot()["reason"] == "pin_locked")
     assert 'data-action="print-slip"' not in page(client)
+
+
+def test_kiosk_doctor_finds_the_configured_printer_and_names_a_missing_one(cups, cli, tmp_path):
+    cups.add_pdf_queue("doctor-slip")
+    config = tmp_path / "kiosk.toml"
+    for queue, expected in (("doctor-slip", "OK   printer: printer doctor-slip"), ("no-such-queue", "FAIL printer:")):
+        config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\nslip_printer = "{queue}"\n'
+                          f'slip_cups_server = "{cups.server}"\n')  # fmt: skip
+        done = cli("doctor", "--config", config)
+        (line,) = [line for line in done.stdout.splitlines() if " printer:" in line]
+        assert line.startswith(expected), done.stdout
+        assert done.exit_code == (0 if queue == "doctor-slip" else 1)
+    assert "no-such-queue" in line and "lpadmin" in line  # the fix names the tool
