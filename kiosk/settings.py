@@ -123,6 +123,8 @@ class Settings:
     """The CUPS queue for the slip to take home; empty: no printer and no 'print a slip' button."""
     slip_cups_server: str = ""
     """host:port of the CUPS server; empty: the CUPS client's default."""
+    audio_output: str = ""
+    """The sound card (as `aplay -l` names it) `kiosk doctor` checks; empty: not checked."""
     log_level: str = "INFO"
     """Logging level on stderr: DEBUG, INFO, WARNING or ERROR."""
     training: bool = False

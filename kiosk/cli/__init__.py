@@ -608,3 +608,12 @@ def register_app_commands(app) -> None:
         click.echo(_stats_line(stats))
         accounts = app.extensions["kiosk.accounts"]
         click.echo(f"staff accounts: {accounts.migration} ({accounts.path})")
+
+
+def _add_doctor() -> None:
+    from kiosk.cli.doctor import doctor  # its own module: the checks are many and independent
+
+    main.add_command(doctor)
+
+
+_add_doctor()

@@ -165,3 +165,16 @@ def test_a_service_that_cannot_be_reached_offers_the_slip_instead_of_the_pin(mak
     for expected in (settings.counter_name, PLACE, settings.counter_hours, settings.helpline_phone):
         assert flat(expected) in text  # when to come back, and where to ask
     assert_no_personal_data(text)
+
+
+def test_kiosk_doctor_finds_the_configured_printer_and_names_a_missing_one(cups, cli, tmp_path):
+    cups.add_pdf_queue("doctor-slip")
+    config = tmp_path / "kiosk.toml"
+    for queue, expected in (("doctor-slip", "OK   printer: printer doctor-slip"), ("no-such-queue", "FAIL printer:")):
+        config.write_text(f'demo = true\ninstance_path = "{tmp_path}"\nslip_printer = "{queue}"\n'
+                          f'slip_cups_server = "{cups.server}"\n')  # fmt: skip
+        done = cli("doctor", "--config", config)
+        (line,) = [line for line in done.stdout.splitlines() if " printer:" in line]
+        assert line.startswith(expected), done.stdout
+        assert done.exit_code == (0 if queue == "doctor-slip" else 1)
+    assert "no-such-queue" in line and "lpadmin" in line  # the fix names the tool
