@@ -77,7 +77,8 @@ class Terminal:
         self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
         # The recorder writes each finished visit and logs its one journal line, off this lock.
         outbox = outbox if outbox is not None else Outbox(settings.instance)
-        self.recorder = Recorder(self.stats, outbox, settings.terminal_id, settings.venue, announce=log_finished)
+        self.recorder = Recorder(self.stats, outbox, settings.terminal_id, settings.venue,
+                                 retry_seconds=settings.stats_retry_seconds, announce=log_finished)  # fmt: skip
         # Until a finished visit is in the outbox on disk, pages see the screen from before it
         # finished: 'done' is never shown for a visit a power cut could still lose.
         self._held: dict[str, Any] | None = None
