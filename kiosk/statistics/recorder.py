@@ -20,7 +20,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from kiosk.statistics.opener import LazyStatsStore, StoreReplacedError
-from kiosk.statistics.outbox import Outbox, OutboxError, OutboxRecord, OutboxStatus, event_values
+from kiosk.statistics.outbox import Outbox, OutboxRecord, OutboxStatus, event_values
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.flow import SessionSummary
 
@@ -122,14 +122,15 @@ class Recorder:
             values = event_values(summary, self.terminal_id, self.venue, str(uuid.uuid4()))
             try:
                 self.outbox.append(values)
-            except OutboxError as exc:
+            except Exception as exc:  # never a frozen screen: the thread goes on, whatever the disk says
                 # The instance folder itself refuses: keep the visit for this run at least.
                 log.error("%s; the visit is kept in memory only", exc)
                 self.outbox.keep_in_memory(values)
-            with self._count_lock:
-                self._queued -= 1
-            if on_saved is not None:
-                on_saved()
+            finally:
+                with self._count_lock:
+                    self._queued -= 1
+                if on_saved is not None:
+                    on_saved()
             self._wake.set()
 
     # -- the sender: the outbox into the store ----------------------------------------
@@ -168,11 +169,11 @@ class Recorder:
                               self.outbox.status().depth)  # fmt: skip
                 self._failing = True
                 return
-            self.outbox.delivered(r.event_id for r in records)
-            self._note_head(store)
             if self._failing:
                 log.warning("statistics store writable again")
-            self._failing = False
+            self._failing = False  # before the count drops: whoever sees 0 pending sees it writable
+            self.outbox.delivered(r.event_id for r in records)
+            self._note_head(store)
 
     def _note_head(self, store: StatsStore) -> None:
         if self.store.last_head is None:
