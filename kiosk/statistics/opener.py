@@ -87,7 +87,13 @@ class LastHead:
         anchor_seq, _ = store.head_at(dt.datetime.min.replace(tzinfo=dt.UTC))
         if found is None and anchor_seq > known.seq:
             return  # pruned past it (kiosk stats prune): the anchor carries the chain on
-        what = "is empty" if store.head_at(_FAR_FUTURE)[0] == 0 else "holds another chain"
+        last = store.head_at(_FAR_FUTURE)[0]
+        if last == 0:
+            what = "is empty"
+        elif last < known.seq:
+            what = f"ends at row {last} (an older copy?)"
+        else:
+            what = "holds another chain"
         raise StoreReplacedError(
             f"statistics store {label} {what}: this kiosk last stored row {known.seq} there; restore the store"
             f" from the backup (or, to start a new chain on purpose, move {self.path} aside) and start again"

@@ -8,6 +8,8 @@ exactly once, and the chain verifies.
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -121,21 +123,33 @@ def test_every_finished_visit_reaches_the_store_exactly_once(kiosk_and_fault, re
     stored_once(fault.url, cli, kiosk.config, 4)
 
 
-def test_a_store_emptied_since_the_last_visit_is_refused_at_start(instance, make_app, cli):
-    app = make_app()
-    terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+def leave_a_visit(terminal, demo, visits: int) -> None:
     demo.insert("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     demo.remove()
-    wait_recorded(terminal)
+    wait_recorded(terminal, at_least=visits)
+
+
+@pytest.mark.parametrize("incident", ["emptied", "old backup"])
+def test_a_store_that_lost_the_last_visits_is_refused_at_start(instance, make_app, incident):
+    app = make_app()
+    terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+    leave_a_visit(terminal, demo, 1)
+    backup = instance.parent / "backup.sqlite3"
+    with sqlite3.connect(instance / "stats.sqlite3") as live, sqlite3.connect(backup) as copy:
+        live.backup(copy)  # last night's backup
+    leave_a_visit(terminal, demo, 2)
     terminal.stop()
     for name in ("stats.sqlite3", "stats.sqlite3-wal", "stats.sqlite3-shm"):
         (instance / name).unlink(missing_ok=True)  # a new disk, a wrong restore: the rows are gone
+    if incident == "old backup":
+        shutil.copy(backup, instance / "stats.sqlite3")
     with pytest.raises(StoreReplacedError) as refused:
         make_app()  # what `kiosk serve` and `kiosk demo` build first; they print the one line and exit 2
     line = str(refused.value)
     assert "\n" not in line and str(instance / "stats.sqlite3") in line
-    assert "is empty" in line and "backup" in line and "stats.last-head" in line
+    assert ("is empty" if incident == "emptied" else "ends at row 1 (an older copy?)") in line
+    assert "last stored row 2" in line and "backup" in line and "stats.last-head" in line
 
 
 def visit_values(n: int) -> tuple:
