@@ -201,3 +201,25 @@ def test_a_full_disk_still_takes_the_visit_through_the_reserve(tmp_path):
         assert (disk / RESERVE_FILE).stat().st_size == 256 * 1024
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_replaced_store_found_only_after_the_start_is_never_written(make_app, postgres, caplog):
+    first, other = postgres.new_database(), postgres.new_database()
+    app = make_app(stats_database_url=first, stats_retry_seconds=1)
+    terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+    leave_a_visit(terminal, demo, 1)
+    terminal.stop()
+    postgres.halt()
+    try:
+        # Someone points the kiosk at another (empty) database while the server is down.
+        app = make_app(stats_database_url=other, stats_retry_seconds=1)
+    finally:
+        postgres.start_again()
+    terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+    demo.insert("hanako")
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    demo.remove()
+    wait_until(lambda: "is empty: this kiosk last stored row 1" in caplog.text, what="the refusal in the journal")
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 503 and health.json["outbox"]["depth"] == 1  # kept, not written
+    assert list(StatsStore(other).events()) == []
