@@ -18,6 +18,8 @@ from kiosk.gateway.simulator import SimulatedGateway
 from kiosk.settings import ConfigError, Settings
 from kiosk.slip import SlipPrinter
 from kiosk.staff.accounts import AccountStore
+from kiosk.statistics.opener import LastHead, LazyStatsStore
+from kiosk.statistics.outbox import Outbox
 from kiosk.statistics.seal import Seal
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.terminal import Terminal
@@ -134,6 +136,17 @@ def stats_store(settings: Settings) -> StatsStore:
     return StatsStore(private_file(instance / "stats.sqlite3"), seal=Seal.in_folder(instance))
 
 
+def kiosk_statistics(settings: Settings) -> LazyStatsStore:
+    """The store the running kiosk writes to, tried once now: a store that is away is opened
+    later by the sender (visits wait in the outbox); a damaged, emptied or replaced one stops
+    the start (StoreDamagedError, StoreReplacedError), one line each."""
+    instance = private_folder(settings.instance)
+    target = settings.stats_database_url or str(instance / "stats.sqlite3")
+    lazy = LazyStatsStore(lambda: stats_store(settings), target, LastHead(instance))
+    lazy.try_open()
+    return lazy
+
+
 def account_store(settings: Settings) -> AccountStore:
     instance = private_folder(settings.instance)
     # Shifts are sealed with the statistics' key: their helper hours are subsidy figures too.
@@ -202,9 +215,10 @@ def build_terminal(settings: Settings, reader: CardReader | None = None) -> tupl
     terminal = Terminal(
         reader=reader,
         gateway=registration_service(settings),
-        stats=stats_store(settings),
+        stats=kiosk_statistics(settings),
         settings=settings,
         installation_key=instance_secret(instance, "installation.key"),
+        outbox=Outbox(instance),
     )
     return terminal, demo
 

@@ -69,6 +69,8 @@ class Settings:
     """Local time zone for days, months and shifts."""
     stats_database_url: str = ""
     """SQLAlchemy URL of the statistics (empty: SQLite in the instance folder)."""
+    stats_retry_seconds: int = 5
+    """Seconds between tries to deliver the outbox to a store that is away."""
     gateway_url: str = ""
     """The registration service's URL (empty: the simulator in this process)."""
     gateway_ca_bundle: str = ""

@@ -14,6 +14,7 @@ from drivers.virtualcard.residents import ResidentConfigError
 from kiosk import composition
 from kiosk import settings as kiosk_config
 from kiosk.logging_setup import configure_logging
+from kiosk.statistics.opener import LazyStatsStore, StoreReplacedError
 from kiosk.statistics.store import StoreDamagedError
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def _started_app(config_path: str | None, overrides: dict | None, https_only: bo
         _fail(f"{config_path}: key 'gateway_url' must be the https:// URL of the registration service")
     try:
         app = create_app(settings)
-    except (kiosk_config.ConfigError, StoreDamagedError, ResidentConfigError) as exc:
+    except (kiosk_config.ConfigError, StoreDamagedError, StoreReplacedError, ResidentConfigError) as exc:
         _fail(str(exc))
     log.info("%s", _stats_line(app.extensions["kiosk.terminal"].stats))
     accounts = app.extensions["kiosk.accounts"]
@@ -174,6 +175,10 @@ def _accounts(config_path: str | None):
 
 
 def _stats_line(store) -> str:
+    if isinstance(store, LazyStatsStore):
+        if store.opened is None:  # the kiosk serves anyway; the sender opens it later
+            return f"statistics store: not reachable yet ({store.label}); visits wait in the outbox"
+        store = store.opened
     where = store.path if store.is_sqlite else store.engine.url.render_as_string(hide_password=True)
     return f"statistics store: {store.migration} ({where})"
 

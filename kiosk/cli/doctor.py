@@ -23,6 +23,7 @@ import click
 
 from kiosk import settings as kiosk_config
 from kiosk.settings import Settings
+from kiosk.statistics.outbox import OUTBOX_FILE, read_records
 
 
 @dataclass(frozen=True)
@@ -161,25 +162,12 @@ def check_statistics(settings: Settings) -> Iterator[Check]:
     else:
         yield fail("statistics store", f"not writable ({where})",
                    "free disk space; give the service user write access to it; check the server is not read-only")
-    depth = outbox_depth(settings)
-    if depth is None:
-        yield ok("outbox", "no durable outbox in this version (visits wait in memory)")
-    elif depth == 0:
+    depth = len(read_records(settings.instance / OUTBOX_FILE))
+    if depth == 0:
         yield ok("outbox", "empty")
     else:
         yield fail("outbox", f"{depth} visit(s) not yet in the statistics store",
                    "start the kiosk with the store reachable; they are written by themselves")  # fmt: skip
-
-
-def outbox_depth(settings: Settings) -> int | None:
-    """The hook for the durable outbox (kiosk/statistics/outbox.py, another branch): its
-    ``depth(settings)`` if it offers one, None while there is no outbox."""
-    try:
-        from kiosk.statistics import outbox  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    depth = getattr(outbox, "depth", None)
-    return int(depth(settings)) if callable(depth) else None
 
 
 # -- printer, audio, fonts ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from kiosk.statistics import migrate
+from kiosk.statistics.outbox import event_values
 from kiosk.statistics.seal import Seal
 from kiosk.statistics.sealcheck import SealedRow, check_seal
 from kiosk.visit.flow import SessionSummary
@@ -57,10 +58,6 @@ MANAGER_EXPORT_COLUMNS = tuple(c for c in COLUMNS if c != "holder_key") + ("hold
 GENESIS = "0" * 64
 # Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
-
-def _iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
-
 
 def row_hash(prev_hash: str, seq: int, values: Iterable) -> str:
     """The chain link: SHA-256 over the previous hash, the sequence number and the row."""
@@ -131,24 +128,7 @@ class StatsStore:
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str, training: bool = False) -> str:
         event_id = str(uuid.uuid4())
-        values = (
-            event_id,
-            terminal_id,
-            venue,
-            _iso(summary.started_at),
-            _iso(summary.ended_at),
-            round(summary.ended_at - summary.started_at, 3),
-            summary.outcome.value,
-            summary.reason.value if summary.reason else None,
-            summary.pin_attempts,
-            summary.tries_left_at_start,
-            None if summary.new_card is None else int(summary.new_card),
-            summary.age_band,
-            summary.language,
-            int(summary.assisted),
-            " ".join(sorted(summary.options)),
-            summary.holder_key,
-        )
+        values = event_values(summary, terminal_id, venue, event_id)
         self.append([values + (1,) if training else values])
         return event_id
 

@@ -8,6 +8,7 @@ statistics writes on the recorder's thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -20,6 +21,8 @@ from drivers.reader import CardReader, ReaderStatus
 from drivers.transport import SmartCardConnection
 from kiosk.gateway import GatewayUnavailableError, RegistrationGateway, RegistrationStatus
 from kiosk.settings import Settings
+from kiosk.statistics.opener import LazyStatsStore
+from kiosk.statistics.outbox import Outbox, OutboxStatus
 from kiosk.statistics.probe import WritableProbe
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
@@ -39,6 +42,7 @@ from kiosk.visit.registration import (
 from kiosk.visit.visit_log import log_finished
 
 log = logging.getLogger(__name__)
+SAVE_WAIT_SECONDS = 2.0  # an fsync takes milliseconds; a disk that hangs must not hold a page longer
 
 
 class TerminalListener(Protocol):
@@ -58,16 +62,18 @@ class Terminal:
         self,
         reader: CardReader,
         gateway: RegistrationGateway,
-        stats: StatsStore,
+        stats: StatsStore | LazyStatsStore,
         settings: Settings,
         installation_key: bytes,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        outbox: Outbox | None = None,
     ) -> None:
         """``clock`` is the wall clock, for the report's times only; the flow's timers and the
-        visits' durations use ``monotonic``, which nobody can set back."""
+        visits' durations use ``monotonic``, which nobody can set back. ``outbox`` defaults to
+        the instance folder's."""
         self.gateway = gateway
-        self.stats = stats
+        self.stats = stats if isinstance(stats, LazyStatsStore) else LazyStatsStore.of(stats)
         self.settings = settings
         self.installation_key = installation_key  # keys the holder pseudonym in statistics
         self.clock = clock
@@ -79,9 +85,15 @@ class Terminal:
         self._card: CardInHand | None = None
         self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
         # The recorder writes each finished visit and logs its one journal line, off this lock.
-        self.recorder = Recorder(stats, settings.terminal_id, settings.venue, announce=log_finished,
-                                 training=settings.training or settings.demo)
-        self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
+        outbox = outbox if outbox is not None else Outbox(settings.instance)
+        self.recorder = Recorder(self.stats, outbox, settings.terminal_id, settings.venue,
+                                 retry_seconds=settings.stats_retry_seconds, announce=log_finished,
+                                 training=settings.training or settings.demo)  # fmt: skip
+        # Until a finished visit is in the outbox on disk, pages see the screen from before it
+        # finished: 'done' is never shown for a visit a power cut could still lose.
+        self._held: dict[str, Any] | None = None
+        self._unsaved = 0
+        self.stats_probe = WritableProbe(self.stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.worker = CardWorker(reader, self)
         self.clock_watch = ClockWatcher(clock, monotonic)  # logs a set wall clock (the card worker's ticks)
@@ -101,6 +113,10 @@ class Terminal:
     # -- state for the screens ---------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """What the resident and staff screens may know: never the PIN or personal data."""
+        with self._lock:
+            return dict(self._held) if self._held is not None else self._view()
+
+    def _view(self) -> dict[str, Any]:
         with self._lock:
             f = self.flow
             return {
@@ -129,21 +145,44 @@ class Terminal:
     def wait_for_change(self, version: int, timeout: float) -> dict[str, Any]:
         """Block until the flow's version differs from ``version`` (long polling)."""
         with self._changed:
-            self._changed.wait_for(lambda: self.flow.version != version, timeout)
+            shown = lambda: self._held["version"] if self._held is not None else self.flow.version  # noqa: E731
+            self._changed.wait_for(lambda: shown() != version, timeout)
         return self.snapshot()
 
     def _event(self, action: Callable[[float], None]) -> None:
         """Apply one flow event, hand finished sessions to the recorder, wake pollers."""
+        saved: list[threading.Event] = []
         with self._lock:
             now = self.monotonic()
+            before = self._view() if self._held is None else None
             action(now)
-            finished = self.flow.take_finished()
-            for summary in finished:
-                self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
+            for summary in self.flow.take_finished():
+                self._unsaved += 1
+                saved.append(threading.Event())
+                # a queue put, no I/O: the writer thread calls back once the visit is on disk
+                on_saved = functools.partial(self._saved, saved[-1])
+                self.recorder.record(summary.on_wall_clock(self.clock(), now), on_saved)
                 for listener in self.listeners:
                     listener.visit_finished(summary)
+            if saved and self._held is None:
+                self._held = before
             self._note_step()
-            self._changed.notify_all()
+            if self._held is None:
+                self._changed.notify_all()
+        # The action's own answer (a POST's redirect) shows the end: wait for the disk, off the lock.
+        if saved and not self._lock._is_owned():  # type: ignore[attr-defined]
+            for event in saved:
+                event.wait(SAVE_WAIT_SECONDS)
+
+    def _saved(self, done: threading.Event) -> None:
+        """A finished visit is in the outbox: once none is left unsaved, pages see the end."""
+        done.set()
+        with self._lock:
+            self._unsaved -= 1
+            if self._unsaved == 0 and self._held is not None:
+                self._held = None
+                self.flow.version += 1
+                self._changed.notify_all()
 
     def _note_step(self) -> None:
         if self.flow.step != self._step_seen[0]:
@@ -162,6 +201,10 @@ class Terminal:
     def pending_events(self) -> int:
         """Finished visits not yet in the statistics store (the panel and /healthz show them)."""
         return self.recorder.pending
+
+    def outbox_status(self) -> OutboxStatus:
+        """The outbox's depth and its oldest visit's age (read-only, for the panel and /healthz)."""
+        return self.recorder.outbox_status()
 
     # -- card worker callbacks (worker thread) -----------------------------------------
     def on_reader_status(self, status: ReaderStatus) -> None:
@@ -347,8 +390,11 @@ class Terminal:
     ) -> None:
         """A registration's answer: shown to its resident if they are still at the kiosk;
         if the card was pulled meanwhile, only their visit's row learns it (``Flow.settle``)."""
-        with self._lock:
+
+        def answer(now: float) -> None:  # decided under the event's lock, with the event
             if session is not None and self.flow.awaits_answer(session):
-                self._event(lambda now: self.flow.settle(session, outcome, age_band))
+                self.flow.settle(session, outcome, age_band)
             else:
-                self._event(on_screen)
+                on_screen(now)
+
+        self._event(answer)

@@ -29,6 +29,7 @@ def health_report() -> dict:
     writable = terminal.stats_probe.check(timeout=0.5) and not terminal.recorder.failing
     gateway_ok = terminal.gateway.reachable() if hasattr(terminal.gateway, "reachable") else True
     reader_ok = snapshot["reader"] in ("empty", "card_present")
+    outbox = terminal.outbox_status()
     step, seconds = terminal.time_in_step()
     stuck = step != "idle" and seconds > terminal.STUCK_AFTER_SECONDS
     return {
@@ -39,6 +40,9 @@ def health_report() -> dict:
         "visit": {"step": step, "seconds_in_step": round(seconds, 1), "stuck": stuck},
         "database": {"writable": writable, "pending_events": terminal.pending_events,
                      "kind": "sqlite" if terminal.stats.is_sqlite else "postgresql"},  # fmt: skip
+        # Visits on the kiosk's disk waiting for the store (kiosk/statistics/outbox.py).
+        "outbox": {"depth": outbox.depth, "oldest_seconds": None if outbox.oldest_seconds is None
+                   else round(outbox.oldest_seconds)},  # fmt: skip
         "gateway": {"reachable": gateway_ok, "kind": gateway_kind(terminal.gateway)},
     }
 

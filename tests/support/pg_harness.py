@@ -45,6 +45,10 @@ class PostgresServer:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
+        return self._launch()
+
+    def _launch(self) -> PostgresServer:
+        data = self.dir / "data"
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         log = open(self.dir / "server.log", "ab")
         self.proc = subprocess.Popen(
@@ -69,7 +73,34 @@ class PostgresServer:
                        check=True, capture_output=True)  # fmt: skip
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
-    def stop(self) -> None:
+    def pids(self) -> list[int]:
+        """The postmaster and its backends (to pause the server outright with SIGSTOP)."""
+        master = int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+        children = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    children.append(int(proc.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        return [master, *children]
+
+    def pause(self) -> None:
+        for pid in self.pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in [*self.pids(), self.proc.pid]:
+            os.kill(pid, signal.SIGCONT)
+
+    def halt(self) -> None:
+        """Shut the server down, keeping its data for ``start_again`` (a server that went away)."""
+        self._shutdown()
+
+    def start_again(self) -> PostgresServer:
+        return self._launch()
+
+    def _shutdown(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             # postgres runs as its own user: signal the runuser wrapper's child by PID file.
             pid_file = self.dir / "data" / "postmaster.pid"
@@ -81,4 +112,7 @@ class PostgresServer:
                 os.kill(pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self.proc = None
+
+    def stop(self) -> None:
+        self._shutdown()
         shutil.rmtree(self.dir, ignore_errors=True)

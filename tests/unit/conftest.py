@@ -6,6 +6,7 @@ import pytest
 
 from drivers.virtualcard.inprocess import VirtualReader
 from kiosk.gateway.simulator import SimulatedGateway
+from kiosk.statistics.outbox import Outbox
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.terminal import Terminal
 
@@ -19,6 +20,7 @@ def kiosk(tmp_path, pki):
         reader = VirtualReader()
         gateway = gateway or SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
         stats = StatsStore(tmp_path / "stats.sqlite3")
+        kwargs.setdefault("outbox", Outbox(tmp_path))
         terminal = Terminal(reader, gateway, stats, installation_key=b"k" * 32, **kwargs)
         terminal.start()
         made.append(terminal)
