@@ -75,3 +75,16 @@ def test_the_counter_and_helpline_are_named_in_the_residents_language(make_app):
     (_, _, english_column), (_, _, japanese_column) = slip.columns
     assert "Citizens Division counter" in english_column[2].lines
     assert "市民課 住民窓口" in japanese_column[2].lines
+
+
+def test_after_calling_the_helper_no_line_asks_to_call_one(client, demo, terminal):
+    """'The helper has been called' and 'please call the helper' never show together."""
+    demo.insert("hanako")
+    at(terminal, "consent")
+    with terminal._lock:  # the card stopped answering mid-visit, as the card worker reports it
+        terminal.flow.card_failed(Reason.CARD_UNREADABLE, terminal.monotonic())
+    at(terminal, "error", "card_unreadable")
+    assert "係の者をお呼びください" in screen(client)
+    client.post("/action", data={"action": "call_helper"})
+    html = screen(client)
+    assert "係の者を呼びました" in html and "係の者をお呼びください" not in html
