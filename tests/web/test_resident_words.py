@@ -18,13 +18,17 @@ def at(terminal, step, reason=None):
                and not terminal.snapshot()["busy"], what=f"{step} {reason}")  # fmt: skip
 
 
-def test_not_now_asks_for_the_card_once(client, demo, terminal):
+def test_not_now_asks_for_the_card_once_and_says_so_aloud(app, client, demo, terminal):
     demo.insert("hanako")
     at(terminal, "consent")
     client.post("/action", data={"action": "decline"})
     at(terminal, "error", "declined")
     html = screen(client)
     assert html.count("カードをお取りください") == 1 and "別の日にも登録できます" in html
+    with app.app_context():
+        spoken = voice.spoken_text(voice.screen_key(terminal.snapshot()), "ja")
+    assert "カードをお取りください" in spoken  # a resident who cannot see the screen hears it too
+    assert all(s in html for s in spoken.split("。") if s)
 
 
 def test_the_wrong_pin_screen_shows_what_its_voice_says(app, client, demo, terminal):
