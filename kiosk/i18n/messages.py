@@ -71,6 +71,7 @@ MESSAGES: dict[Reason, ReasonMessage] = {
         _l("The card could not be read"),
         _l("The card could not be read properly."),
         _l("Place the card again, alone and face up. If this happens again, please call the helper."),
+        asks_helper=True,
     ),
     Reason.CARD_REMOVED: ReasonMessage(
         _l("The card was taken out"),

@@ -113,6 +113,8 @@ def _texts(japanese: bool = True) -> dict[str, list]:
     for reason, m in MESSAGES.items():
         step = "done" if reason in (Reason.REGISTERED, Reason.ALREADY_REGISTERED) else "error"
         texts[f"{step}-{reason.value}"] = [m.title, m.body, m.next_step]
+        if step == "error" and m.gentle:  # the resident stopped: the screen then asks for the card
+            texts[f"{step}-{reason.value}"].append(_l("Please take your card."))
     return texts
 
 

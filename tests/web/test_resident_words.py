@@ -18,13 +18,17 @@ def at(terminal, step, reason=None):
                and not terminal.snapshot()["busy"], what=f"{step} {reason}")  # fmt: skip
 
 
-def test_not_now_asks_for_the_card_once(client, demo, terminal):
+def test_not_now_asks_for_the_card_once_and_says_so_aloud(app, client, demo, terminal):
     demo.insert("hanako")
     at(terminal, "consent")
     client.post("/action", data={"action": "decline"})
     at(terminal, "error", "declined")
     html = screen(client)
     assert html.count("カードをお取りください") == 1 and "別の日にも登録できます" in html
+    with app.app_context():
+        spoken = voice.spoken_text(voice.screen_key(terminal.snapshot()), "ja")
+    assert "カードをお取りください" in spoken  # a resident who cannot see the screen hears it too
+    assert all(s in html for s in spoken.split("。") if s)
 
 
 def test_the_wrong_pin_screen_shows_what_its_voice_says(app, client, demo, terminal):
@@ -75,3 +79,16 @@ def test_the_counter_and_helpline_are_named_in_the_residents_language(make_app):
     (_, _, english_column), (_, _, japanese_column) = slip.columns
     assert "Citizens Division counter" in english_column[2].lines
     assert "市民課 住民窓口" in japanese_column[2].lines
+
+
+def test_after_calling_the_helper_no_line_asks_to_call_one(client, demo, terminal):
+    """'The helper has been called' and 'please call the helper' never show together."""
+    demo.insert("hanako")
+    at(terminal, "consent")
+    with terminal._lock:  # the card stopped answering mid-visit, as the card worker reports it
+        terminal.flow.card_failed(Reason.CARD_UNREADABLE, terminal.monotonic())
+    at(terminal, "error", "card_unreadable")
+    assert "係の者をお呼びください" in screen(client)
+    client.post("/action", data={"action": "call_helper"})
+    html = screen(client)
+    assert "係の者を呼びました" in html and "係の者をお呼びください" not in html
