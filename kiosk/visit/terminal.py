@@ -25,6 +25,7 @@ from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
 from kiosk.visit.card_worker import CardWorker
 from kiosk.visit.flow import Flow, InvalidTransition, Outcome, Reason, SessionSummary, Step
+from kiosk.visit.nonce import PinNonce
 from kiosk.visit.registrar import RegistrationThread
 from kiosk.visit.registration import (
     CardInHand,
@@ -73,6 +74,7 @@ class Terminal:
         self.recorder = Recorder(stats, settings.terminal_id, settings.venue, announce=log_finished)
         self.stats_probe = WritableProbe(stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
+        self.nonce = PinNonce()  # fetched as the PIN screen shows, never after a PIN is typed
         self.worker = CardWorker(reader, self)
 
     def start(self) -> None:
@@ -127,6 +129,7 @@ class Terminal:
             finished = self.flow.take_finished()
             for summary in finished:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now))  # a queue put: no I/O
+            self._want_nonce(now)
             self._note_step()
             self._changed.notify_all()
 
@@ -180,6 +183,28 @@ class Terminal:
         if not self.gateway.reachable():
             self._event(lambda now: self.flow.service_unreachable(visit, now))
 
+    def _want_nonce(self, now: float) -> None:
+        """Under the lock, a queue put only: on the PIN screen, have a nonce fetched if none is
+        held (or it runs out soon), so the registration never asks for one after the PIN."""
+        visit = self.flow.session
+        if self.flow.step == Step.PIN and visit is not None and self.nonce.wanted(visit, now):
+            self.registrar.submit(lambda: self._fetch_nonce(visit))
+
+    def _fetch_nonce(self, visit: SessionSummary) -> None:
+        """Registration thread, off the lock. A service that gives none is said on the PIN
+        screen, before any PIN is typed."""
+        try:
+            challenge = self.gateway.challenge()
+        except Exception as exc:
+            if not isinstance(exc, GatewayUnavailableError):
+                log.exception("nonce request failed unexpectedly")
+            with self._lock:
+                self.nonce.failed(visit)
+            self._event(lambda now: self.flow.service_unreachable(visit, now))
+            return
+        with self._lock:
+            self.nonce.fetched(visit, challenge, self.monotonic(), self.clock())
+
     def _fail(self, reason: Reason) -> None:
         self._event(lambda now: self.flow.card_failed(reason, now))
 
@@ -198,7 +223,9 @@ class Terminal:
         with self._lock:
             before = self.flow.version
             s = self.settings
-            self.flow.tick(self.monotonic(), s.error_return_seconds, s.card_reminder_seconds)
+            now = self.monotonic()
+            self.flow.tick(now, s.error_return_seconds, s.card_reminder_seconds)
+            self._want_nonce(now)  # renewed before it runs out while the resident types
             if self.flow.version != before:
                 self._note_step()
                 self._changed.notify_all()
@@ -280,10 +307,14 @@ class Terminal:
         """Registration thread: nonce, card steps (on the card worker), register; every
         answer becomes a flow event for ``session``."""
         s = self.settings
+        with self._lock:
+            # Fetched when the PIN screen showed (the job ran before this one on this thread);
+            # only one that ran out meanwhile is fetched again, after the PIN.
+            challenge = self.nonce.take(session, self.monotonic())
         try:
             outcome = prove_and_register(
-                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, s.age_source,
-                on_card=self._on_card(card),
+                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, s.age_source == "card",
+                on_card=self._on_card(card), challenge=challenge,
             )  # fmt: skip
         except WrongPinError as exc:
             tries_left = exc.tries_left
