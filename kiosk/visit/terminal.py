@@ -23,6 +23,7 @@ from kiosk.settings import Settings
 from kiosk.statistics.probe import WritableProbe
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
+from kiosk.visit import age_consent
 from kiosk.visit.card_worker import CardWorker
 from kiosk.visit.flow import Flow, InvalidTransition, Outcome, Reason, SessionSummary, Step
 from kiosk.visit.nonce import PinNonce
@@ -64,7 +65,11 @@ class Terminal:
         self.installation_key = installation_key  # keys the holder pseudonym in statistics
         self.clock = clock
         self.monotonic = monotonic
-        self.flow = Flow(default_language=settings.default_language, language=settings.default_language)
+        self.flow = Flow(
+            default_language=settings.default_language,
+            language=settings.default_language,
+            ask_age=settings.age_source == "card",
+        )
         self.reader_status: ReaderStatus | None = None  # None until the worker's first look
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -232,9 +237,12 @@ class Terminal:
 
     # -- resident actions (web threads) -----------------------------------------------
     def act(self, action: str) -> None:
-        """agree / decline / cancel / acknowledge. Raises InvalidTransition when stale."""
+        """agree / decline / read_age / skip_age / cancel / acknowledge. Raises InvalidTransition
+        when stale."""
         handler = {
             "agree": self.flow.agree,
+            "read_age": lambda now: age_consent.read_it(self.flow, now),
+            "skip_age": lambda now: age_consent.skip_it(self.flow, now),
             "decline": self.flow.decline,
             "cancel": self.flow.cancel,
             "acknowledge": self.flow.acknowledge,
@@ -287,8 +295,9 @@ class Terminal:
                 raise InvalidTransition("not at the PIN step")
             tries_shown = self.flow.tries_left
             session = self.flow.session
+            read_age = self.flow.read_age  # only the resident's own yes reads the card for it
             self._event(self.flow.pin_submitted)
-        self.registrar.submit(lambda: self._register(card, pin, tries_shown, session))
+        self.registrar.submit(lambda: self._register(card, pin, tries_shown, session, read_age))
 
     def _on_card(self, card: CardInHand) -> CardSteps:
         """Run the card steps on the card worker, and only on the card they were meant for."""
@@ -303,7 +312,9 @@ class Terminal:
 
         return run
 
-    def _register(self, card: CardInHand, pin: bytearray, tries_shown: int, session: SessionSummary | None) -> None:
+    def _register(
+        self, card: CardInHand, pin: bytearray, tries_shown: int, session: SessionSummary | None, read_age: bool
+    ) -> None:
         """Registration thread: nonce, card steps (on the card worker), register; every
         answer becomes a flow event for ``session``."""
         s = self.settings
@@ -313,7 +324,7 @@ class Terminal:
             challenge = self.nonce.take(session, self.monotonic())
         try:
             outcome = prove_and_register(
-                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, s.age_source == "card",
+                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, read_age,
                 on_card=self._on_card(card), challenge=challenge,
             )  # fmt: skip
         except WrongPinError as exc:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import unquote_plus
 
-MAX_BODY = 512  # a CSRF token and four digits; anything bigger is not our form
+# The app's MAX_CONTENT_LENGTH (64 KiB) refuses bigger bodies first; up to it, a body that is not
+# four digits gets the screen's 'please enter 4 digits', like any other wrong entry.
+MAX_BODY = 64 * 1024
 PIN_FIELD = b"pin"
 TOKEN_FIELD = b"csrf_token"
 PIN_LENGTH = 4

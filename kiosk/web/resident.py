@@ -23,7 +23,7 @@ from kiosk.web.pin_form import PinFormError, read_pin_form
 
 bp = Blueprint("resident", __name__)
 
-ACTIONS = {"agree", "decline", "cancel", "acknowledge", "call_helper", "timeout"}
+ACTIONS = {"agree", "decline", "read_age", "skip_age", "cancel", "acknowledge", "call_helper", "timeout"}
 DISPLAY_OPTIONS = (("large", _l("Larger text")), ("contrast", _l("High contrast")), ("furigana", _l("Furigana")))
 LONG_POLL_SECONDS = 20
 
