@@ -34,6 +34,8 @@ def at_pin_step(app, vpcd_card):
     card = vpcd_card("hanako").card
     step(terminal, "consent")
     client.post("/action", data={"action": "agree"})
+    if terminal.snapshot()["step"] == "age_consent":  # age_source = "card": the resident says yes
+        client.post("/action", data={"action": "read_age"})
     step(terminal, "pin")
     return terminal, client, card
 
