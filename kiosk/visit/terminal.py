@@ -315,8 +315,8 @@ class Terminal:
     def _register(
         self, card: CardInHand, pin: bytearray, tries_shown: int, session: SessionSummary | None, read_age: bool
     ) -> None:
-        """Registration thread: nonce, card steps (on the card worker), register; every
-        answer becomes a flow event for ``session``."""
+        """Registration thread: card steps (on the card worker) with the nonce fetched when the
+        PIN screen showed, then register; every answer becomes a flow event for ``session``."""
         s = self.settings
         with self._lock:
             # Fetched when the PIN screen showed (the job ran before this one on this thread);
