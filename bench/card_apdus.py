@@ -70,7 +70,8 @@ def minimum_apdus(cert_len: int, basic_info_len: int) -> dict[str, int]:
 def one_registration(connection, gateway: SimulatedGateway) -> tuple[int, int, int, str | None]:
     session = MyNumberCard(connection)
     card = inspect_card(session, b"k" * 32, 90)
-    outcome = prove_and_register(card, bytearray(b"1234"), card.facts.tries_left, gateway, "bench", "bench")
+    tries = card.facts.tries_left
+    outcome = prove_and_register(card, bytearray(b"1234"), tries, gateway, "bench", "bench", read_age=True)
     p = session.protocol
     return p.apdu_count, p.bytes_sent, p.bytes_received, outcome.age_band
 

@@ -20,6 +20,7 @@ __all__ = [
     "FileNotFoundOnCardError",
     "ApduProtocol",
     "command",
+    "secret_command",
     "split_response",
     "tries_from_sw",
 ]
@@ -69,6 +70,17 @@ def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | N
     return apdu
 
 
+def secret_command(cla: int, ins: int, p1: int, p2: int, secret: bytes | bytearray) -> bytearray:
+    """A case 3 command carrying a secret (a PIN), built straight into one mutable buffer that
+    ``ApduProtocol.transceive_secret`` wipes once sent: no immutable bytes copy of it is made."""
+    if not 0 < len(secret) <= 255:
+        raise ValueError("a short APDU carries 1..255 data bytes")
+    apdu = bytearray(5 + len(secret))
+    apdu[0:5] = (cla, ins, p1, p2, len(secret))
+    apdu[5:] = secret  # copied through the buffer protocol, not via a bytes object
+    return apdu
+
+
 def split_response(response: bytes) -> tuple[bytes, int]:
     """Split a raw response APDU into (data, SW). A response shorter than 2 bytes is broken."""
     if len(response) < 2:
@@ -104,7 +116,7 @@ class ApduProtocol:
         self.bytes_sent = 0
         self.bytes_received = 0
 
-    def _exchange(self, apdu: bytes) -> tuple[bytes, int]:
+    def _exchange(self, apdu: bytes | bytearray) -> tuple[bytes, int]:
         self.apdu_count += 1
         self.bytes_sent += len(apdu)
         data, sw = self.connection.send_and_receive(apdu)
@@ -126,6 +138,16 @@ class ApduProtocol:
         else:
             raise ApduError(sw, b"".join(chunks))
         return b"".join(chunks), sw
+
+    def transceive_secret(self, apdu: bytearray) -> tuple[bytes, int]:
+        """Send a command built by ``secret_command`` once and wipe it, whatever happens.
+
+        No 6C resend and no response chaining: both would copy the command (a VERIFY answers
+        with a status word only, so neither is needed)."""
+        try:
+            return self._exchange(apdu)
+        finally:
+            apdu[:] = bytes(len(apdu))  # same length: overwritten in place
 
     def send(self, apdu: bytes) -> bytes:
         """Send one command and return its data; any SW but 90 00 raises ApduError."""

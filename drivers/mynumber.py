@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from drivers import tlv
-from drivers.apdu import SHORT_LE_MAX, SW, ApduProtocol, Ins, command, tries_from_sw
+from drivers.apdu import SHORT_LE_MAX, SW, ApduProtocol, Ins, command, secret_command, tries_from_sw
 from drivers.errors import (
     ApduError,
     ApplicationNotAvailableError,
@@ -57,7 +57,7 @@ BASIC_INFO_TAG = 0xFF20
 BIRTH_DATE_TAG = 0xDF24
 
 
-def check_pin_format(pin: bytes) -> None:
+def check_pin_format(pin: bytes | bytearray) -> None:
     if len(pin) != 4 or not all(0x30 <= b <= 0x39 for b in pin):
         raise ValueError("the PIN is exactly 4 ASCII digits")
 
@@ -106,10 +106,13 @@ class _PinApplication:
         raise NoPinSetError(f"tries-left query answered SW {sw:04X}")
 
     def verify_pin(self, pin: bytes | bytearray) -> None:
-        """Present the PIN once. Callers must have shown the resident the tries left."""
-        check_pin_format(bytes(pin))
+        """Present the PIN once. Callers must have shown the resident the tries left.
+
+        The PIN goes from the caller's buffer into one bytearray APDU, wiped once sent; the
+        caller wipes its own buffer (the age band may still need it)."""
+        check_pin_format(pin)
         self._select(self.pin_file)
-        _, sw = self.protocol.transceive(command(0x00, Ins.VERIFY, 0x00, 0x80, bytes(pin)))
+        _, sw = self.protocol.transceive_secret(secret_command(0x00, Ins.VERIFY, 0x00, 0x80, pin))
         if sw == SW.OK:
             self._verified = True
             return

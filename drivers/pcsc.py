@@ -46,8 +46,15 @@ class PcscConnection(SmartCardConnection):
         self._hcard = hcard
         self._protocol = protocol
 
-    def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
-        hresult, response = scard.SCardTransmit(self._hcard, self._protocol, list(apdu))
+    def send_and_receive(self, apdu: bytes | bytearray) -> tuple[bytes, int]:
+        # pyscard takes a list of ints: that list is one more copy of a PIN, overwritten in
+        # place once sent. pyscard copies it again into a C buffer that it frees unwiped
+        # (docs/security.md: what Python cannot guarantee).
+        command = list(apdu)
+        try:
+            hresult, response = scard.SCardTransmit(self._hcard, self._protocol, command)
+        finally:
+            command[:] = [0] * len(command)
         if hresult != scard.SCARD_S_SUCCESS:
             raise self._diagnose(hresult)
         if len(response) < 2:

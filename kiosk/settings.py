@@ -93,7 +93,7 @@ class Settings:
     """Shifts nobody signed out of end at this local time."""
     manager_session_minutes: int = 30
     """A manager's sign-in lasts this long."""
-    age_source: str = "card"
+    age_source: str = "staff"
     """Where the age band comes from: card, staff or none."""
     demo: bool = False
     """Virtual cards instead of a reader."""

@@ -86,6 +86,12 @@ def _texts(japanese: bool = True) -> dict[str, list]:
                     _l("At clinics and pharmacies, you show this card instead of your insurance card."),
                     _l("Registering is free. You need your 4-digit PIN."),
                     _l("You can stop at any time. Nothing is registered until the end.")],
+        "age_consent": [_l("May we also read your birth date from the card?"),
+                        _l("Only to count how many people aged 75 or over registered. "
+                           "Your name and address are not kept."),
+                        _l("Your 4-digit PIN is also tried on a second part of the card. "
+                           "If that part has a different PIN, one of its tries is used up."),
+                        _l("If you say no, registering works just the same.")],
         "registering": [_l("Registering"), _l("Please wait, and leave the card on the reader.")],
         # Played by the page once the fourth digit is typed (never the digits themselves).
         ENTERED_KEY: [_l("4 digits entered. Press Enter.")],

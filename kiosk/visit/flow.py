@@ -1,6 +1,7 @@
 """The resident flow as a plain state machine: no Flask, no card, no clock of its own.
 
-idle → consent → pin → registering → done, with `error` reachable from every step. A
+idle → consent → [age_consent] → pin → registering → done, with `error` reachable from every
+step (age_consent only when the age band may come from the card: ``kiosk.visit.age_consent``). A
 *session* runs from card insertion to its first outcome (done or error); it is summarised
 once for the statistics, without personal data.
 
@@ -21,6 +22,7 @@ from kiosk.settings import Settings
 class Step(enum.StrEnum):
     IDLE = "idle"
     CONSENT = "consent"
+    AGE_CONSENT = "age_consent"  # may the birth date be read from the card? (kiosk/visit/age_consent.py)
     PIN = "pin"
     REGISTERING = "registering"
     DONE = "done"
@@ -106,6 +108,8 @@ class Flow:
     last_try_allowed: bool = False  # a helper allowed the resident's last PIN try
     service_down: bool = False  # the registration service could not be reached for this visit
     pin_wrong: bool = False  # the last PIN sent was wrong: the screen says so before anything else
+    ask_age: bool = False  # age_source = "card": the resident is asked before the card is read for it
+    read_age: bool = False  # the resident said yes to that, on its own screen, in this session
     version: int = 0
     entered_at: float = 0.0
     card_left_at: float | None = None  # when the card was taken from a done or error screen
@@ -177,6 +181,7 @@ class Flow:
             return  # a card put back on an error or done screen waits for that screen to end
         self.session = SessionSummary(started_at=now, language=self.language)
         self.service_down = False
+        self.read_age = False
         self.busy = True
         self.version += 1
 
@@ -210,7 +215,9 @@ class Flow:
             return  # an answer about an earlier visit
         if self.busy and self.step == Step.IDLE:
             self.service_down = True  # card_read says it, after what the card itself says
-        elif self.step in (Step.CONSENT, Step.PIN) or (self.step == Step.ERROR and self.reason == Reason.ONE_TRY_LEFT):
+        elif self.step in (Step.CONSENT, Step.AGE_CONSENT, Step.PIN) or (
+            self.step == Step.ERROR and self.reason == Reason.ONE_TRY_LEFT
+        ):
             self._fail(Reason.GATEWAY_UNAVAILABLE, now)
 
     def card_failed(self, reason: Reason, now: float) -> None:
@@ -263,14 +270,14 @@ class Flow:
     # -- resident actions ------------------------------------------------------------
     def agree(self, now: float) -> None:
         self._require(Step.CONSENT)
-        self._go(Step.PIN, now)
+        self._go(Step.AGE_CONSENT if self.ask_age else Step.PIN, now)
 
     def decline(self, now: float) -> None:
         self._require(Step.CONSENT)
         self._fail(Reason.DECLINED, now)
 
     def cancel(self, now: float) -> None:
-        self._require(Step.CONSENT, Step.PIN)
+        self._require(Step.CONSENT, Step.AGE_CONSENT, Step.PIN)
         self._fail(Reason.CANCELLED, now)
 
     def pin_submitted(self, now: float) -> None:
@@ -329,7 +336,7 @@ class Flow:
             return
         if self.step == Step.ERROR and self.reason == Reason.ONE_TRY_LEFT:
             return  # waiting for the helper on purpose
-        if self.step in (Step.CONSENT, Step.PIN):
+        if self.step in (Step.CONSENT, Step.AGE_CONSENT, Step.PIN):
             self._fail(Reason.TIMED_OUT, now)
         elif not self.card_present:
             self._reset(now)
@@ -443,6 +450,7 @@ class Flow:
         self.reminding = False
         self.last_try_allowed = False
         self.pin_wrong = False
+        self.read_age = False
         self.tries_left = None
         self.busy = False
         self.session = None

@@ -21,13 +21,13 @@ from drivers.mynumber import (
     digest_info_sha256,
 )
 from kiosk.gateway import (
+    Challenge,
     GatewayUnavailableError,
     RegistrationGateway,
     RegistrationResult,
     RegistrationStatus,
     signed_payload,
 )
-from kiosk.settings import Settings
 from kiosk.visit.flow import CardFacts, Reason
 
 log = logging.getLogger(__name__)
@@ -129,15 +129,15 @@ def _right_here(steps: Callable[[], Proof]) -> Proof:
 
 
 def prove(
-    card: CardInHand, pin: bytearray, tries_shown: int, payload: bytes, age_source: str = "card",
+    card: CardInHand, pin: bytearray, tries_shown: int, payload: bytes, read_age: bool = False,
     today: dt.date | None = None,
 ) -> Proof:  # fmt: skip
     """The card steps alone (the card worker's part): verify the PIN only if the counter still
-    says what the screen said, sign ``payload`` (``kiosk.gateway.signed_payload``) and, if
-    configured, read the age band. The PIN is wiped before this returns or raises, and the card
-    is reset: a verified PIN never outlives these steps, whatever the visit does next (done,
-    error, cancel, timeout, a helper's cancel), and no other program on the kiosk reaches the
-    card while they run."""
+    says what the screen said, sign ``payload`` (``kiosk.gateway.signed_payload``) and, only if
+    the resident said yes to it on its own screen (``read_age``), read the age band. The PIN is
+    wiped before this returns or raises, and the card is reset: a verified PIN never outlives
+    these steps, whatever the visit does next (done, error, cancel, timeout, a helper's cancel),
+    and no other program on the kiosk reaches the card while they run."""
     try:
         with card.session.held_then_reset() as session:
             tries = session.tries_left()
@@ -145,7 +145,7 @@ def prove(
                 raise TriesChangedError(tries)
             session.verify_pin(pin)
             signature = session.sign(digest_info_sha256(payload))
-            band = read_age_band(card, pin, today or dt.date.today()) if age_source == "card" else None
+            band = read_age_band(card, pin, today or dt.date.today()) if read_age else None
     finally:
         pin[:] = bytes(len(pin))  # wipe our copy of the PIN as soon as the card is done with it
     return Proof(signature, band)
@@ -158,20 +158,24 @@ def prove_and_register(
     gateway: RegistrationGateway,
     consent_version: str,
     terminal_id: str,
-    age_source: str = Settings.age_source,
+    read_age: bool = False,
     today: dt.date | None = None,
     on_card: CardSteps = _right_here,
+    challenge: Challenge | None = None,
 ) -> Registered:
-    """Fetch the gateway's nonce; run the card steps (``prove``, signing the nonce together with
-    ``consent_version`` and ``terminal_id`` so neither can be changed on the way) through
-    ``on_card``, which may run them on another thread (the card worker) and wait; then
-    register. The PIN is gone before any network wait or retry, and an unreachable gateway
-    costs nothing on the card. Raises WrongPinError, PinLockedError, TriesChangedError,
-    GatewayUnavailableError or a card error."""
+    """Run the card steps (``prove``, signing the nonce together with ``consent_version`` and
+    ``terminal_id`` so neither can be changed on the way) through ``on_card``, which may run them
+    on another thread (the card worker) and wait; then register.
+
+    The kiosk passes the ``challenge`` it fetched when the PIN screen was shown, so no PIN waits
+    for a nonce (or its retries); without one (tools, the bench) it is fetched here first. The
+    PIN is gone before any network wait or retry, and an unreachable gateway costs nothing on
+    the card. Raises WrongPinError, PinLockedError, TriesChangedError, GatewayUnavailableError
+    or a card error."""
     try:
-        challenge = gateway.challenge()
+        challenge = challenge or gateway.challenge()
         payload = signed_payload(challenge.nonce, consent_version, terminal_id)
-        proof = on_card(lambda: prove(card, pin, tries_shown, payload, age_source, today))
+        proof = on_card(lambda: prove(card, pin, tries_shown, payload, read_age, today))
     finally:
         pin[:] = bytes(len(pin))  # also when no nonce came or the card steps never ran
     result = gateway.register(card.certificate, proof.signature, challenge.nonce, consent_version, terminal_id)

@@ -26,9 +26,11 @@ from kiosk.statistics.outbox import Outbox, OutboxStatus
 from kiosk.statistics.probe import WritableProbe
 from kiosk.statistics.recorder import Recorder
 from kiosk.statistics.store import StatsStore
+from kiosk.visit import age_consent
 from kiosk.visit.card_worker import CardWorker
 from kiosk.visit.clock_watch import ClockWatcher
 from kiosk.visit.flow import Flow, InvalidTransition, Outcome, Reason, SessionSummary, Step
+from kiosk.visit.nonce import PinNonce
 from kiosk.visit.registrar import RegistrationThread
 from kiosk.visit.registration import (
     CardInHand,
@@ -78,7 +80,11 @@ class Terminal:
         self.installation_key = installation_key  # keys the holder pseudonym in statistics
         self.clock = clock
         self.monotonic = monotonic
-        self.flow = Flow(default_language=settings.default_language, language=settings.default_language)
+        self.flow = Flow(
+            default_language=settings.default_language,
+            language=settings.default_language,
+            ask_age=settings.age_source == "card",
+        )
         self.reader_status: ReaderStatus | None = None  # None until the worker's first look
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -95,6 +101,7 @@ class Terminal:
         self._unsaved = 0
         self.stats_probe = WritableProbe(self.stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
+        self.nonce = PinNonce()  # fetched as the PIN screen shows, never after a PIN is typed
         self.worker = CardWorker(reader, self)
         self.clock_watch = ClockWatcher(clock, monotonic)  # logs a set wall clock (the card worker's ticks)
         # Told of each step left and each visit finished, under the lock: in-memory only (metrics).
@@ -166,6 +173,7 @@ class Terminal:
                     listener.visit_finished(summary)
             if saved and self._held is None:
                 self._held = before
+            self._want_nonce(now)
             self._note_step()
             if self._held is None:
                 self._changed.notify_all()
@@ -241,6 +249,28 @@ class Terminal:
         if not self.gateway.reachable():
             self._event(lambda now: self.flow.service_unreachable(visit, now))
 
+    def _want_nonce(self, now: float) -> None:
+        """Under the lock, a queue put only: on the PIN screen, have a nonce fetched if none is
+        held (or it runs out soon), so the registration never asks for one after the PIN."""
+        visit = self.flow.session
+        if self.flow.step == Step.PIN and visit is not None and self.nonce.wanted(visit, now):
+            self.registrar.submit(lambda: self._fetch_nonce(visit))
+
+    def _fetch_nonce(self, visit: SessionSummary) -> None:
+        """Registration thread, off the lock. A service that gives none is said on the PIN
+        screen, before any PIN is typed."""
+        try:
+            challenge = self.gateway.challenge()
+        except Exception as exc:
+            if not isinstance(exc, GatewayUnavailableError):
+                log.exception("nonce request failed unexpectedly")
+            with self._lock:
+                self.nonce.failed(visit)
+            self._event(lambda now: self.flow.service_unreachable(visit, now))
+            return
+        with self._lock:
+            self.nonce.fetched(visit, challenge, self.monotonic(), self.clock())
+
     def _fail(self, reason: Reason) -> None:
         self._event(lambda now: self.flow.card_failed(reason, now))
 
@@ -260,16 +290,21 @@ class Terminal:
         with self._lock:
             before = self.flow.version
             s = self.settings
-            self.flow.tick(self.monotonic(), s.error_return_seconds, s.card_reminder_seconds)
+            now = self.monotonic()
+            self.flow.tick(now, s.error_return_seconds, s.card_reminder_seconds)
+            self._want_nonce(now)  # renewed before it runs out while the resident types
             if self.flow.version != before:
                 self._note_step()
                 self._changed.notify_all()
 
     # -- resident actions (web threads) -----------------------------------------------
     def act(self, action: str) -> None:
-        """agree / decline / cancel / acknowledge. Raises InvalidTransition when stale."""
+        """agree / decline / read_age / skip_age / cancel / acknowledge. Raises InvalidTransition
+        when stale."""
         handler = {
             "agree": self.flow.agree,
+            "read_age": lambda now: age_consent.read_it(self.flow, now),
+            "skip_age": lambda now: age_consent.skip_it(self.flow, now),
             "decline": self.flow.decline,
             "cancel": self.flow.cancel,
             "acknowledge": self.flow.acknowledge,
@@ -322,8 +357,9 @@ class Terminal:
                 raise InvalidTransition("not at the PIN step")
             tries_shown = self.flow.tries_left
             session = self.flow.session
+            read_age = self.flow.read_age  # only the resident's own yes reads the card for it
             self._event(self.flow.pin_submitted)
-        self.registrar.submit(lambda: self._register(card, pin, tries_shown, session))
+        self.registrar.submit(lambda: self._register(card, pin, tries_shown, session, read_age))
 
     def _on_card(self, card: CardInHand) -> CardSteps:
         """Run the card steps on the card worker, and only on the card they were meant for."""
@@ -338,14 +374,20 @@ class Terminal:
 
         return run
 
-    def _register(self, card: CardInHand, pin: bytearray, tries_shown: int, session: SessionSummary | None) -> None:
-        """Registration thread: nonce, card steps (on the card worker), register; every
-        answer becomes a flow event for ``session``."""
+    def _register(
+        self, card: CardInHand, pin: bytearray, tries_shown: int, session: SessionSummary | None, read_age: bool
+    ) -> None:
+        """Registration thread: card steps (on the card worker) with the nonce fetched when the
+        PIN screen showed, then register; every answer becomes a flow event for ``session``."""
         s = self.settings
+        with self._lock:
+            # Fetched when the PIN screen showed (the job ran before this one on this thread);
+            # only one that ran out meanwhile is fetched again, after the PIN.
+            challenge = self.nonce.take(session, self.monotonic())
         try:
             outcome = prove_and_register(
-                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, s.age_source,
-                on_card=self._on_card(card),
+                card, pin, tries_shown, self.gateway, s.consent_version, s.terminal_id, read_age,
+                on_card=self._on_card(card), challenge=challenge,
             )  # fmt: skip
         except WrongPinError as exc:
             tries_left = exc.tries_left

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
 
+from kiosk import csrf
 from kiosk.i18n import voice
 from kiosk.i18n.furigana import annotate_html
 from kiosk.i18n.languages import LANGUAGES
@@ -16,10 +19,11 @@ from kiosk.i18n.messages import MESSAGES
 from kiosk.slip import build_slip
 from kiosk.visit.flow import InvalidTransition, Reason
 from kiosk.web import current_terminal
+from kiosk.web.pin_form import PinFormError, read_pin_form
 
 bp = Blueprint("resident", __name__)
 
-ACTIONS = {"agree", "decline", "cancel", "acknowledge", "call_helper", "timeout"}
+ACTIONS = {"agree", "decline", "read_age", "skip_age", "cancel", "acknowledge", "call_helper", "timeout"}
 DISPLAY_OPTIONS = (("large", _l("Larger text")), ("contrast", _l("High contrast")), ("furigana", _l("Furigana")))
 LONG_POLL_SECONDS = 20
 
@@ -127,14 +131,23 @@ def used():
 
 
 @bp.post("/pin")
+@csrf.exempt  # its token is checked below: the automatic check would parse the PIN into str
 def pin():
-    raw = request.form.get("pin", "")
-    # Exactly 4 ASCII digits ('١٢٣٤'.isdigit() is True, so compare with the ASCII range).
-    if len(raw) != 4 or not all("0" <= c <= "9" for c in raw):
+    try:
+        form = read_pin_form(request.stream, request.content_length)
+    except PinFormError:
+        abort(400)
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(form.csrf_token)
+        except ValidationError as exc:
+            form.wipe()
+            raise CSRFError(exc.args[0]) from None
+    if form.pin is None:
         flash(_("Please enter 4 digits."), "pin")
         return _back()
     try:
-        current_terminal().submit_pin(bytearray(raw, "ascii"))
+        current_terminal().submit_pin(form.pin)  # the card layer wipes it (also when refused)
     except InvalidTransition:
         pass
     return _back()

@@ -102,7 +102,8 @@ def panel():
     state = panel_state(current_terminal().staff_snapshot())
     return render_template(
         "staff/panel.html", state=state, note_form=NoteForm(), age_form=AgeBandForm(), health=health_report(),
-        age_from_staff=current_app.config["KIOSK"].age_source == "staff",
+        # With "card", the helper notes it for a resident who said no to reading the card.
+        age_from_staff=current_app.config["KIOSK"].age_source in ("staff", "card"),
     )  # fmt: skip
 
 

@@ -227,10 +227,10 @@
     if (cmd === "delete") { if (pin) pin.remove(); return; }
     if (cmd === "enter") {
       if (pin) { pin.send(); return; }
-      press('[data-action="agree"]') || press('[data-action="retry"]');
+      press('[data-action="agree"]') || press('[data-action="read_age"]') || press('[data-action="retry"]');
       return;
     }
-    if (cmd === "back") press('[data-action="decline"]') || press('[data-action="cancel"]');
+    if (cmd === "back") press('[data-action="decline"]') || press('[data-action="skip_age"]') || press('[data-action="cancel"]');
   });
 
   main.dataset.keys = "ready"; // the keypad is listening (tests wait for it)

@@ -23,6 +23,7 @@ MODES = [(), ("large",), ("contrast",), ("furigana",), ("large", "contrast"), ("
 STEPS: dict[str, dict] = {
     "idle": dict(step=Step.IDLE, card_present=False),
     "consent": dict(step=Step.CONSENT, tries_left=3),
+    "age-consent": dict(step=Step.AGE_CONSENT, tries_left=3),  # only with age_source = "card"
     "pin": dict(step=Step.PIN, tries_left=3),
     "pin-two-tries": dict(step=Step.PIN, tries_left=2),
     "pin-wrong": dict(step=Step.PIN, tries_left=2, reason=Reason.WRONG_PIN, pin_wrong=True),

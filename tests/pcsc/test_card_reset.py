@@ -34,6 +34,8 @@ def at_pin_step(app, vpcd_card):
     card = vpcd_card("hanako").card
     step(terminal, "consent")
     client.post("/action", data={"action": "agree"})
+    if terminal.snapshot()["step"] == "age_consent":  # age_source = "card": the resident says yes
+        client.post("/action", data={"action": "read_age"})
     step(terminal, "pin")
     return terminal, client, card
 
@@ -170,7 +172,7 @@ def test_while_the_card_steps_run_another_program_cannot_reach_the_card(pcscd, v
     connection = reader.connect()
     try:
         in_hand = inspect_card(MyNumberCard(PausingAfterVerify(connection, pause)), b"k" * 32, 90)
-        proof = prove(in_hand, bytearray(b"1234"), 3, b"nonce", age_source="card")
+        proof = prove(in_hand, bytearray(b"1234"), 3, b"nonce", read_age=True)
         thief.join(10)  # before our disconnect, which would reset the card under it
     finally:
         connection.close()

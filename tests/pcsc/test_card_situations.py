@@ -187,6 +187,7 @@ def _drive_until_the_card_is_gone(terminal, client, bridge, pin: str) -> str:
     wait_until(card_read, what="the card read")
     if terminal.snapshot()["step"] == "consent":
         client.post("/action", data={"action": "agree"})  # refused if the card is gone already
+        client.post("/action", data={"action": "read_age"})  # with age_source = "card" only
         client.post("/pin", data={"pin": pin})
     if bridge.pull_after is None:
         step(terminal, "done")
@@ -198,8 +199,9 @@ def _drive_until_the_card_is_gone(terminal, client, bridge, pin: str) -> str:
     return "done" if event["outcome"] in ("registered", "already_registered") else event["reason"]
 
 
-def test_card_pulled_after_every_single_apdu_leaves_nothing_half_done(kiosk, vpcd_card):
-    terminal, client = kiosk
+def test_card_pulled_after_every_single_apdu_leaves_nothing_half_done(make_pcsc_app, vpcd_card):
+    app = make_pcsc_app(error_return_seconds=1, card_reminder_seconds=1, age_source="card")
+    terminal, client = app.extensions["kiosk.terminal"], app.test_client()
     gateway = terminal.gateway
     full = vpcd_card("hanako")
     assert _drive_until_the_card_is_gone(terminal, client, full, "1234") == "done"

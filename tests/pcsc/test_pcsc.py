@@ -173,7 +173,7 @@ def test_a_registration_with_age_band_costs_18_apdus_through_pcscd(reader, vpcd_
     try:
         in_hand = inspect_card(MyNumberCard(connection), b"k" * 32, 90)
         gateway = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
-        outcome = prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, "v", "t")
+        outcome = prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, "v", "t", read_age=True)
     finally:
         connection.close()
     assert outcome.result.status == "registered" and outcome.age_band == "75+"

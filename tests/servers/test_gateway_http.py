@@ -417,7 +417,7 @@ def kiosk_registers(gw, make_card, residents, key: str):
     reader.insert(make_card(key))
     in_hand = inspect_card(MyNumberCard(reader.connect()), b"k" * 32, 90)
     pin = bytearray(residents[key].pin.encode())
-    return prove_and_register(in_hand, pin, 3, gw, "2026-11", "kiosk-01", "none").result
+    return prove_and_register(in_hand, pin, 3, gw, "2026-11", "kiosk-01").result
 
 
 @pytest.mark.parametrize("changed", [{"consent_version": "2020-01"}, {"terminal_id": "kiosk-99"}])

@@ -4,15 +4,24 @@ import csv
 import io
 import os
 
+import pytest
+
 from tests.support.waiting import wait_recorded, wait_until
 
 
+@pytest.fixture
+def app(make_app):
+    return make_app(age_source="card")  # the resident agrees to the birth date being read
+
+
 def run_happy_path(client, demo, terminal, key: str = "hanako", pin: str = "1234"):
-    """A resident registers and takes the card; returns the virtual card for inspection."""
+    """A resident registers, saying yes to the age band, and takes the card; returns the
+    virtual card for inspection."""
     demo.insert(key)
     card = demo.reader.card
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "agree"})
+    client.post("/action", data={"action": "read_age"})
     client.post("/pin", data={"pin": pin})
     wait_until(lambda: terminal.snapshot()["step"] == "done")
     demo.remove()

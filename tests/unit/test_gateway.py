@@ -144,7 +144,7 @@ def kiosk_registers(card, gateway, consent_version: str = "2026-11", terminal_id
     reader = VirtualReader()
     reader.insert(card)
     in_hand = inspect_card(MyNumberCard(reader.connect()), b"k" * 32, 90)
-    return prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, consent_version, terminal_id, "none")
+    return prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, consent_version, terminal_id)
 
 
 def test_the_kiosks_registration_goes_through(tmp_path, pki, make_card):

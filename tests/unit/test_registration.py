@@ -51,7 +51,7 @@ def test_the_pin_is_wiped_before_the_registration_goes_out(make_card, tmp_path, 
     card, in_hand = card_in_reader(make_card)
     pin = bytearray(b"1234")
     gateway = RegisterWatchingGateway(SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert]), pin)
-    outcome = prove_and_register(in_hand, pin, 3, gateway, "v", "t")
+    outcome = prove_and_register(in_hand, pin, 3, gateway, "v", "t", read_age=True)
     assert outcome.result.status == "registered" and outcome.age_band == "75+"
     assert gateway.pin_at_register == bytes(4)
 
@@ -67,7 +67,7 @@ def test_a_registration_with_age_band_costs_the_card_md_minimum_of_18_apdus(make
     reader.insert(card)
     in_hand = inspect_card(MyNumberCard(reader.connect()), b"k" * 32, 90)
     gateway = SimulatedGateway(tmp_path / "gw.sqlite3", [pki.ca_cert])
-    outcome = prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, "v", "t")
+    outcome = prove_and_register(in_hand, bytearray(b"1234"), 3, gateway, "v", "t", read_age=True)
     assert outcome.result.status == "registered" and outcome.age_band == "75+"
     assert sum(minimum_apdus(len(card.auth_certificate), len(card.basic_info)).values()) == 18
     assert len(reader.apdu_log) == 18

@@ -105,7 +105,7 @@ def test_forms_without_a_csrf_token_are_rejected(app, accounts):
 
 
 def test_manager_area_exports_and_lock_out(make_app):
-    app = make_app(venue="本庁舎")  # a venue in kanji: the CP932 download must keep it readable
+    app = make_app(venue="本庁舎", age_source="card")  # a venue in kanji: the CP932 download must keep it readable
     app.config["WTF_CSRF_ENABLED"] = False
     app.extensions["kiosk.accounts"].create_manager("boss", "correct horse battery")
     client = app.test_client()
@@ -114,6 +114,7 @@ def test_manager_area_exports_and_lock_out(make_app):
     demo.insert("hanako")  # one visit: hanako registers
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     client.post("/action", data={"action": "agree"})
+    client.post("/action", data={"action": "read_age"})  # and lets the card give her age band
     client.post("/pin", data={"pin": "1234"})
     wait_until(lambda: terminal.snapshot()["step"] == "done")
     demo.remove()
