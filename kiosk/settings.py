@@ -20,6 +20,23 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class ClaimCategory:
+    """One kind of help a helper can record on a visit, as the subsidy claim counts it
+    (``[[claim.categories]]`` in the config)."""
+
+    id: str
+    label_ja: str
+    unit_price_yen: int
+    scheme: str
+
+
+DEFAULT_CLAIM_CATEGORIES = (
+    ClaimCategory("pin_help", "暗証番号の操作支援", 0, "mynumber_hoken"),
+    ClaimCategory("reading_help", "画面の読み上げ・説明", 0, "mynumber_hoken"),
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every key of config/kiosk.example.toml (which documents each one for the installer)."""
 
@@ -97,6 +114,16 @@ class Settings:
     """host:port of the CUPS server; empty: the CUPS client's default."""
     log_level: str = "INFO"
     """Logging level on stderr: DEBUG, INFO, WARNING or ERROR."""
+    counter_call_name: str = "市民課 マイナンバー担当"
+    """Who a helper calls from the panel ('call the counter')."""
+    counter_call_extension: str = ""
+    """Their internal phone extension, shown on the helper panel."""
+    venue_peers: tuple[str, ...] = ()
+    """Staff URLs of the other kiosks at this venue (https://host/staff/), for the venue view."""
+    venue_token: str = ""
+    """Shared secret of the venue's kiosks: the venue view reads the peers' state with it."""
+    claim_categories: tuple[ClaimCategory, ...] = DEFAULT_CLAIM_CATEGORIES
+    """The kinds of help recorded on visits (``[[claim.categories]]``: id, label_ja, unit_price_yen, scheme)."""
 
     @property
     def instance(self) -> Path:
@@ -105,6 +132,8 @@ class Settings:
 
 _TYPES = typing.get_type_hints(Settings)
 KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))
+# Keys written as a TOML table in the file: the file's ``[[claim.categories]]`` is ``claim_categories``.
+TABLE_KEYS = {"claim_categories": ("claim", "categories")}
 # Keys holding file names: relative to the config file's folder when read from one.
 _PATH_KEYS = ("instance_path", "residents_file", "gateway_ca_bundle", "gateway_client_cert", "gateway_client_key",
               "gateway_crl_file")  # fmt: skip
@@ -112,6 +141,8 @@ _PATH_KEYS = ("instance_path", "residents_file", "gateway_ca_bundle", "gateway_c
 
 def _toml_type(key: str) -> type:
     hint = _TYPES[key]
+    if key in TABLE_KEYS:
+        return list
     return list if typing.get_origin(hint) is tuple else hint
 
 
@@ -126,6 +157,13 @@ def validate(values: dict[str, Any], source: str = "config") -> Settings:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{source}: key '{key}' must be a {expected.__name__}")
     values = dict(values)
+    for key in ("ca_certs", "venue_peers"):
+        if key in values and not all(isinstance(p, str) for p in values[key]):
+            raise ConfigError(f"{source}: key '{key}' must be a list of strings")
+    if "venue_peers" in values:
+        values["venue_peers"] = tuple(values["venue_peers"])
+    if "claim_categories" in values:
+        values["claim_categories"] = _claim_categories(values["claim_categories"], source)
     if "ca_certs" in values:
         if not all(isinstance(p, str) for p in values["ca_certs"]):
             raise ConfigError(f"{source}: key 'ca_certs' must be a list of file paths")
@@ -133,6 +171,27 @@ def validate(values: dict[str, Any], source: str = "config") -> Settings:
     settings = Settings(**values)
     _check(settings, source)
     return settings
+
+
+def _claim_categories(items: list, source: str) -> tuple[ClaimCategory, ...]:
+    where = f"{source}: [[claim.categories]]"
+    fields = {"id": str, "label_ja": str, "unit_price_yen": int, "scheme": str}
+    out: list[ClaimCategory] = []
+    for item in items:
+        if isinstance(item, ClaimCategory):
+            out.append(item)
+            continue
+        if not isinstance(item, dict) or set(item) != set(fields):
+            raise ConfigError(f"{where} entries need exactly the keys {', '.join(fields)}")
+        for name, kind in fields.items():
+            if not isinstance(item[name], kind) or isinstance(item[name], bool):
+                raise ConfigError(f"{where} key '{name}' must be a {kind.__name__}")
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", item["id"]):
+            raise ConfigError(f"{where} key 'id' must be lower-case letters, digits or _")
+        out.append(ClaimCategory(**item))
+    if len({c.id for c in out}) != len(out):
+        raise ConfigError(f"{where} ids must be unique")
+    return tuple(out)
 
 
 def _check(settings: Settings, source: str) -> None:
@@ -154,6 +213,11 @@ def _check(settings: Settings, source: str) -> None:
         raise ConfigError(f"{source}: key 'log_level' must be DEBUG, INFO, WARNING or ERROR")
     if settings.gateway_url and not _gateway_url_allowed(settings):
         raise ConfigError(f"{source}: key 'gateway_url' must be an https:// URL")
+    for peer in settings.venue_peers:
+        if not _peer_url_allowed(peer):
+            raise ConfigError(f"{source}: key 'venue_peers' must list https:// URLs (http:// only on loopback)")
+    if settings.venue_peers and len(settings.venue_token) < 16:
+        raise ConfigError(f"{source}: key 'venue_token' must be at least 16 characters when venue_peers is set")
     if not settings.demo and not settings.reader:
         raise ConfigError(f"{source}: key 'reader' is required (the PC/SC reader name)")
 
@@ -167,6 +231,16 @@ def _gateway_url_allowed(settings: Settings) -> bool:
     if url.scheme == "https" and url.hostname:
         return True
     return settings.demo and url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _peer_url_allowed(peer: str) -> bool:
+    """The venue token travels to each peer: only over TLS, or on this box's loopback."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(peer)
+    if url.scheme == "https" and url.hostname:
+        return True
+    return url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -188,5 +262,8 @@ def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Se
                 values[key] = str((base / values[key]).resolve())
         if isinstance(values.get("ca_certs"), list):
             values["ca_certs"] = [str((base / p).resolve()) if isinstance(p, str) else p for p in values["ca_certs"]]
+        for key, (table, name) in TABLE_KEYS.items():
+            if isinstance(values.get(table), dict) and name in values[table]:
+                values[key] = values.pop(table)[name]
     values.update(overrides or {})
     return validate(values, source)

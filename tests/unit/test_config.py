@@ -14,7 +14,12 @@ def test_example_config_is_valid_and_documents_every_key():
     assert settings.reader.startswith("SONY")
     text = EXAMPLE.read_text()
     for key in config.KEYS:
-        assert f"\n{key} = " in text, key
+        if key in config.TABLE_KEYS:
+            table, name = config.TABLE_KEYS[key]
+            assert f"\n[[{table}.{name}]]\n" in text, key
+        else:
+            assert f"\n{key} = " in text, key
+    assert [c.id for c in settings.claim_categories] == ["pin_help", "reading_help"]
 
 
 @pytest.mark.parametrize(
@@ -26,6 +31,13 @@ def test_example_config_is_valid_and_documents_every_key():
         ('reader = "x"\nca_certs = [1]\n', "key 'ca_certs'"),
         ("reader = \n", "not valid TOML"),
         ('reader = "x"\nlog_level = "LOUD"\n', "key 'log_level' must be DEBUG, INFO, WARNING or ERROR"),
+        ('reader = "x"\n[[claim.categories]]\nid = "a"\nlabel_ja = "ア"\nunit_price_yen = "5"\nscheme = "s"\n',
+         r"\[\[claim.categories\]\] key 'unit_price_yen' must be a int"),
+        ('reader = "x"\n[[claim.categories]]\nid = "a"\n', r"\[\[claim.categories\]\] entries need exactly the keys"),
+        ('reader = "x"\nvenue_peers = ["http://10.0.0.2/staff/"]\nvenue_token = "0123456789abcdef"\n',
+         "key 'venue_peers' must list https:// URLs"),
+        ('reader = "x"\nvenue_peers = ["https://k2.local/staff/"]\nvenue_token = "short"\n',
+         "key 'venue_token' must be at least 16 characters"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, toml, message):
