@@ -126,7 +126,7 @@ class StatsStore:
             seal.remember(seq + 1, seq, head)
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str) -> str:
-        event_id = str(uuid.uuid4())
+        event_id = summary.event_id or str(uuid.uuid4())
         values = (
             event_id,
             terminal_id,

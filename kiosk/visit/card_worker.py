@@ -77,6 +77,23 @@ class CardWorker:
                 raise ReaderUnavailableError("the card worker has stopped")
         return future.result()
 
+    def reread(self) -> None:
+        """Reset the card in the reader and report it again as just placed (a helper's restart):
+        the new visit starts with no PIN verified and no application selected."""
+
+        def again() -> None:
+            connection = self._connection
+            if connection is None:
+                return
+            try:
+                connection.reset()
+            except CardError as exc:
+                self.listener.on_card_present(None, exc)
+                return
+            self.listener.on_card_present(connection, None)
+
+        self.submit(again)
+
     def _run(self) -> None:
         first = True
         while not self._stop.is_set():
