@@ -280,6 +280,7 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     import datetime as dt
     from zoneinfo import ZoneInfo
 
+    from kiosk.statistics.help import events_with_help
     from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
     from kiosk.statistics.store import CSV_ENCODINGS, write_csv
 
@@ -291,7 +292,7 @@ def report(month: str, out: str | None, encoding: str, config_path: str | None) 
     tz = ZoneInfo(settings.timezone)
     accounts = composition.account_store(settings)
     accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
-    events = _stats_store(config_path, settings).events(ended=month_bounds(month, tz))
+    events = events_with_help(_stats_store(config_path, settings), month_bounds(month, tz))
     figures = monthly_report(events, accounts.shifts(), month, tz, dt.datetime.now(dt.UTC))
     rows = summary_rows(figures)
     if out:

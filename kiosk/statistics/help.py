@@ -144,3 +144,10 @@ def fold_help(events: Iterable[dict], help_rows: Iterable[dict]) -> Iterator[dic
         folded["help_categories"] = " ".join(sorted(categories))
         folded["helpers"] = " ".join(sorted({r["acted_by"] for r in rows if r["acted_by"]}))
         yield folded
+
+
+def events_with_help(store: StatsStore, ended: tuple[str, str] | None = None) -> list[dict]:
+    """The store's events (``ended``: ISO UTC bounds) with the help recorded on them folded in:
+    what the monthly figures count."""
+    events = list(store.events(ended=ended))
+    return list(fold_help(events, HelpLedger(store).rows(e["event_id"] for e in events)))

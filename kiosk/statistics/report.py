@@ -30,6 +30,7 @@ class MonthlyReport:
     by_assistance: Counter = field(default_factory=Counter)
     by_day: Counter = field(default_factory=Counter)
     cases: Counter = field(default_factory=Counter)  # registered cases per support category
+    by_help_category: Counter = field(default_factory=Counter)  # visits per [[claim.categories]] id a helper recorded
     residents: int = 0  # distinct pseudonymous holders (repeat visits counted once)
     helper_hours: dict[tuple[str, dt.date], float] = field(default_factory=dict)
 
@@ -49,6 +50,7 @@ class MonthlyReport:
             "by_assistance",
             "by_day",
             "cases",
+            "by_help_category",
         ):
             out += [(name, str(k), v) for k, v in sorted(getattr(self, name).items(), key=lambda kv: str(kv[0]))]
         out += [
@@ -93,6 +95,8 @@ def monthly_report(
         assisted = str(e["assisted"]) == "1"
         report.by_assistance["assisted" if assisted else "self_service"] += 1
         report.by_day[local_end.date().isoformat()] += 1
+        for category in (e.get("help_categories") or "").split():  # folded in by statistics.help
+            report.by_help_category[category] += 1
         if ok:
             report.registered += 1
             report.registered_by_venue[e["venue"]] += 1

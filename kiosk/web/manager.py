@@ -12,6 +12,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
+from kiosk.statistics.help import events_with_help
 from kiosk.statistics.report import SUMMARY_COLUMNS, month_bounds, monthly_report, summary_rows
 from kiosk.statistics.store import CSV_ENCODINGS, MANAGER_EXPORT_COLUMNS, anonymised_events, write_csv
 from kiosk.web import current_terminal
@@ -41,7 +42,7 @@ def _month() -> str:
 def _report(month: str):
     close_forgotten_shifts()
     stats = current_terminal().stats
-    events = stats.events(ended=month_bounds(month, _tz()))
+    events = events_with_help(stats, month_bounds(month, _tz()))  # help noted after a visit counts
     return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC))
 
 

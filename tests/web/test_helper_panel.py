@@ -74,6 +74,19 @@ def test_help_after_done_is_recorded_and_counted_with_who_was_on_duty(app, clien
     assert "暗証番号の操作支援" in report  # the recent visit lists its category
 
 
+def test_the_monthly_summary_counts_help_noted_after_the_visit(app, client, helper, demo, terminal):
+    finish_registered(client, demo, terminal)
+    wait_recorded(terminal)
+    (event,) = terminal.stats.events()
+    client.post("/staff/help", data={"event": event["event_id"], "kind": "category", "value": "pin_help"})
+    helper.create_manager("boss", "correct horse battery")
+    AuthActions(client).manager_login()
+    month = event["ended_at"][:7]
+    csv_text = client.get(f"/manager/export/summary.csv?month={month}&encoding=utf-8").get_data(as_text=True)
+    assert f"{month},by_assistance,assisted,1" in csv_text and f"{month},by_help_category,pin_help,1" in csv_text
+    assert "self_service" not in csv_text
+
+
 def test_help_on_a_locked_card_screen_counts_while_the_error_is_shown(app, client, helper, demo, terminal):
     demo.insert("jiro")  # tries_left = 0: the locked screen, the visit already finished
     wait_until(lambda: terminal.snapshot()["reason"] == "pin_locked")
