@@ -22,18 +22,34 @@
   if (soundOn) soundOn.addEventListener("click", unlock);
 
   const say = (table, code) => (code === null || code === undefined ? "—" : (words[table][code] || code));
+  async function refreshHelp() {
+    try {
+      const res = await fetch(window.location.pathname, { cache: "no-store" });
+      if (!res.ok) return;
+      const fresh = new DOMParser().parseFromString(await res.text(), "text/html");
+      ["[data-help-sections]", "[data-recent-visits]"].forEach((sel) => {
+        const now = panel.querySelector(sel), next = fresh.querySelector(sel);
+        if (now && next) now.replaceWith(document.importNode(next, true));
+      });
+    } catch (e) { /* the next change tries again */ }
+  }
   let alerting = false;
   function alert(on) {
     const banner = document.querySelector("[data-staff-alert]");
     banner.hidden = !on;
-    if (on && !alerting && unlocked) { sound.currentTime = 0; sound.play().catch(() => {}); }
+    if (on && !alerting && unlocked) {
+      sound.currentTime = 0;
+      sound.play().then(() => { banner.dataset.sounded = "yes"; }).catch(() => {});
+    }
     alerting = on;
   }
   function show(state) {
-    // Another visit began or ended: the help controls name visits, so the page is rebuilt.
+    // Another visit began or ended: the help controls name visits, so they are fetched anew
+    // (not the whole page: a reload would lose the tap that lets the alert sound).
     if ((state.event || "") !== panel.dataset.event || (state.ended_event || "") !== panel.dataset.endedEvent) {
-      window.location.reload();
-      return;
+      panel.dataset.event = state.event || "";
+      panel.dataset.endedEvent = state.ended_event || "";
+      refreshHelp();
     }
     const dl = panel.querySelector("[data-staff-step]");
     dl.dataset.staffStep = state.step;
@@ -56,7 +72,12 @@
       if (visit) visit.value = state.visit || "";  // the visit now on show
     });
   }
-  alert(!document.querySelector("[data-staff-alert]").hidden);
+  // A page opened while an alert is on tries the tone at once; if the browser wants a tap
+  // first, the 'turn on' button stays.
+  if (!document.querySelector("[data-staff-alert]").hidden && sound) {
+    sound.play().then(() => { unlocked = true; alerting = true; if (soundOn) soundOn.hidden = true;
+      document.querySelector("[data-staff-alert]").dataset.sounded = "yes"; }).catch(() => {});
+  }
   (async function follow() {
     for (;;) {
       try {
@@ -148,7 +169,10 @@
     banner.hidden = now.size === 0;
     banner.querySelector("[data-alert-text]").textContent = texts.join(" / ");
     const fresh = [...now].some((t) => !alerting.has(t));
-    if (fresh && unlocked) { sound.currentTime = 0; sound.play().catch(() => {}); }
+    if (fresh && unlocked) {
+      sound.currentTime = 0;
+      sound.play().then(() => { banner.dataset.sounded = "yes"; }).catch(() => {});
+    }
     alerting = now;
   }
   (async function poll() {
