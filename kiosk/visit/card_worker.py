@@ -78,8 +78,8 @@ class CardWorker:
         return future.result()
 
     def reread(self) -> None:
-        """Reset the card in the reader and report it again as just placed (a helper's restart):
-        the new visit starts with no PIN verified and no application selected."""
+        """A helper's restart: the card in the reader is reset on this connection (no PIN stays
+        verified, no application selected) and reported again as just placed."""
 
         def again() -> None:
             connection = self._connection
@@ -89,8 +89,8 @@ class CardWorker:
                 connection.reset()
             except CardError as exc:
                 self.listener.on_card_present(None, exc)
-                return
-            self.listener.on_card_present(connection, None)
+            else:
+                self.listener.on_card_present(connection, None)
 
         self.submit(again)
 
