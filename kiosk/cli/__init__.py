@@ -232,6 +232,11 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
         if found != row_hash:
             what = "missing" if found is None else "rewritten"
             report = _broken_report(report, f"row {seq} of the signed head is {what}")
+    from kiosk.statistics.help import HelpLedger
+
+    help_problem = HelpLedger(store).verify() if report.ok else ""
+    if help_problem:
+        report = _broken_report(report, help_problem)
     shifts = composition.account_store(settings).unproven_shifts() if report.ok else []
     if shifts:
         report = _broken_report(report, f"shift {', '.join(map(str, shifts))} not proven by the seal (edited)")

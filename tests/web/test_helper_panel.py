@@ -201,3 +201,18 @@ def test_venue_state_shows_an_unreachable_peer_without_waiting_on_it(make_app):
     kiosks = client.get("/staff/venue/state").get_json()["kiosks"]
     assert [(k["peer"], k["reachable"]) for k in kiosks] == [("self", True), (0, False)]
     assert "この会場のすべてのキオスク" in text_of(client, "/staff/venue/")
+
+
+def test_stats_verify_names_a_help_row_rewritten_without_the_key(app, client, helper, demo, terminal, cli, instance):
+    finish_registered(client, demo, terminal)
+    wait_recorded(terminal)
+    (event,) = terminal.stats.events()
+    client.post("/staff/help", data={"event": event["event_id"], "kind": "assisted"})
+    config = instance.parent / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{instance}"\n')
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+    with terminal.stats.engine.begin() as db:  # someone with the file, not the key: drop the trigger
+        db.exec_driver_sql("DROP TRIGGER help_no_update")
+        db.exec_driver_sql("UPDATE help_records SET kind = 'self_service'")
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "help row 1" in done.stderr
