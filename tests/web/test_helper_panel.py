@@ -87,17 +87,23 @@ def test_the_monthly_summary_counts_help_noted_after_the_visit(app, client, help
     assert "self_service" not in csv_text
 
 
-def test_help_on_a_locked_card_screen_counts_while_the_error_is_shown(app, client, helper, demo, terminal):
-    demo.insert("jiro")  # tries_left = 0: the locked screen, the visit already finished
-    wait_until(lambda: terminal.snapshot()["reason"] == "pin_locked")
-    assert "暗証番号がロック" in text_of(client)
+@pytest.mark.parametrize(
+    "resident, reason, words",
+    [("jiro", "pin_locked", "暗証番号がロック"), ("tomoko", "no_pin_set", "暗証番号が未設定")],
+    ids=["locked", "face_auth_only"],
+)
+def test_help_on_an_error_screen_counts_while_the_error_is_shown(app, client, helper, demo, terminal, resident,
+                                                                   reason, words):  # fmt: skip
+    demo.insert(resident)  # the visit has already finished when the error shows
+    wait_until(lambda: terminal.snapshot()["reason"] == reason)
+    assert words in text_of(client)
     ended = terminal.staff_snapshot()["ended_event"]
     assert ended
     answer = client.post("/staff/help", data={"event": ended, "kind": "assisted"}, follow_redirects=True)
     assert "今の段階ではその操作はできません" not in answer.get_data(as_text=True)
     wait_recorded(terminal)
     (folded,) = fold_help(terminal.stats.events(), help_rows(app))
-    assert folded["assisted"] == 1 and folded["reason"] == "pin_locked"
+    assert folded["assisted"] == 1 and folded["reason"] == reason
 
 
 def test_recent_visits_of_the_shift_take_help_and_other_visits_are_refused(app, client, helper, demo, terminal):
