@@ -26,7 +26,7 @@ class UnknownVisitError(HelpError):
 @dataclass(frozen=True)
 class RecentVisit:
     event_id: str
-    ended_at: str  # ISO, UTC
+    ended_at: str  # local time of day, HH:MM (settings.timezone)
     outcome: str
     reason: str | None
     assisted: bool
@@ -65,6 +65,11 @@ class HelpDesk:
             return True
         return any(v.event_id == event_id for v in self.recent(shift_start))
 
+    def _local_time(self, iso: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.fromisoformat(iso).astimezone(ZoneInfo(self.settings.timezone)).strftime("%H:%M")
+
     def recent(self, shift_start: dt.datetime | None) -> list[RecentVisit]:
         """This kiosk's visits stored since ``shift_start``, newest first, with the help recorded."""
         if shift_start is None:
@@ -75,8 +80,10 @@ class HelpDesk:
         mine = mine[-RECENT_LIMIT:]
         folded = fold_help(mine, self.ledger.rows(e["event_id"] for e in mine))
         visits = [
-            RecentVisit(e["event_id"], e["ended_at"], e["outcome"], e["reason"], str(e["assisted"]) == "1",
-                        e["age_band"], tuple(e.get("help_categories", "").split()))  # fmt: skip
+            RecentVisit(
+                e["event_id"], self._local_time(e["ended_at"]), e["outcome"], e["reason"], str(e["assisted"]) == "1",
+                e["age_band"], tuple(e.get("help_categories", "").split()),
+            )  # fmt: skip
             for e in folded
         ]
         return visits[::-1]
