@@ -31,7 +31,7 @@ def create_app(
     from kiosk import composition
     from kiosk.i18n.languages import LANGUAGES, language
     from kiosk.i18n.locale import current_language, select_locale
-    from kiosk.web import demo, health, manager, metrics, resident, staff
+    from kiosk.web import demo, health, manager, metrics, resident, staff, venue_pages
     from kiosk.web.sessions import SessionRegistry
     from kiosk.web.signin import s_
 
@@ -70,9 +70,12 @@ def create_app(
     app.extensions["kiosk.demo"] = parts.demo
     app.extensions["kiosk.accounts"] = parts.accounts
     app.extensions["kiosk.slip"] = parts.slip
+    app.extensions["kiosk.help"] = parts.help
+    app.extensions["kiosk.venue"] = parts.venue
     app.extensions["kiosk.sessions"] = SessionRegistry(values.manager_session_minutes)
     app.register_blueprint(resident.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(venue_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(manager.bp)
     metrics.install(app, parts.terminal)

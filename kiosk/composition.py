@@ -22,7 +22,9 @@ from kiosk.statistics.opener import LastHead, LazyStatsStore
 from kiosk.statistics.outbox import Outbox
 from kiosk.statistics.seal import Seal
 from kiosk.statistics.store import StatsStore
+from kiosk.visit.helping import HelpDesk
 from kiosk.visit.terminal import Terminal
+from kiosk.web.venue import VenueWatch
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Parts:
     demo: DemoCards | None
     accounts: AccountStore
     slip: SlipPrinter
+    help: HelpDesk
+    venue: VenueWatch
 
 
 # The instance folder holds PIN hashes, statistics and keys: nobody else on the box reads them.
@@ -228,4 +232,6 @@ def build(settings: Settings, reader: CardReader | None = None) -> Parts:
     terminal, demo = build_terminal(settings, reader)
     # A finished print job bumps the terminal's version, so the page shows its outcome.
     slip = SlipPrinter(settings.slip_printer, settings.slip_cups_server, terminal.nudge)
-    return Parts(terminal=terminal, demo=demo, accounts=account_store(settings), slip=slip)
+    help = HelpDesk(terminal, terminal.stats, settings, terminal.installation_key)
+    venue = VenueWatch(settings.venue_peers, settings.venue_token)
+    return Parts(terminal=terminal, demo=demo, accounts=account_store(settings), slip=slip, help=help, venue=venue)

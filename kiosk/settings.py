@@ -135,6 +135,14 @@ class Settings:
     """団体名 on the monthly 実績報告 (the municipality filing the claim)."""
     claim: Claim = Claim()
     """Unit prices per case category and the terminal's cost ([claim] table)."""
+    counter_call_name: str = "市民課 マイナンバー担当"
+    """Who a helper calls from the panel ('call the counter')."""
+    counter_call_extension: str = ""
+    """Their internal phone extension, shown on the helper panel."""
+    venue_peers: tuple[str, ...] = ()
+    """Staff URLs of the other kiosks at this venue (https://host/staff/), for the venue view."""
+    venue_token: str = ""
+    """Shared secret of the venue's kiosks: the venue view reads the peers' state with it."""
 
     @property
     def instance(self) -> Path:
@@ -216,6 +224,11 @@ def validate(values: dict[str, Any], source: str = "config") -> Settings:
             kind = "table" if expected is dict else expected.__name__
             raise ConfigError(f"{source}: key '{key}' must be a {kind}")
     values = dict(values)
+    for key in ("ca_certs", "venue_peers"):
+        if key in values and not all(isinstance(p, str) for p in values[key]):
+            raise ConfigError(f"{source}: key '{key}' must be a list of strings")
+    if "venue_peers" in values:
+        values["venue_peers"] = tuple(values["venue_peers"])
     if "ca_certs" in values:
         if not all(isinstance(p, str) for p in values["ca_certs"]):
             raise ConfigError(f"{source}: key 'ca_certs' must be a list of file paths")
@@ -261,6 +274,11 @@ def _check(settings: Settings, source: str) -> None:
         raise ConfigError(f"{source}: key 'log_level' must be DEBUG, INFO, WARNING or ERROR")
     if settings.gateway_url and not _gateway_url_allowed(settings):
         raise ConfigError(f"{source}: key 'gateway_url' must be an https:// URL")
+    for peer in settings.venue_peers:
+        if not _peer_url_allowed(peer):
+            raise ConfigError(f"{source}: key 'venue_peers' must list https:// URLs (http:// only on loopback)")
+    if settings.venue_peers and len(settings.venue_token) < 16:
+        raise ConfigError(f"{source}: key 'venue_token' must be at least 16 characters when venue_peers is set")
     if not settings.demo and not settings.reader:
         raise ConfigError(f"{source}: key 'reader' is required (the PC/SC reader name)")
 
@@ -274,6 +292,16 @@ def _gateway_url_allowed(settings: Settings) -> bool:
     if url.scheme == "https" and url.hostname:
         return True
     return settings.demo and url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _peer_url_allowed(peer: str) -> bool:
+    """The venue token travels to each peer: only over TLS, or on this box's loopback."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(peer)
+    if url.scheme == "https" and url.hostname:
+        return True
+    return url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def load(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Settings:

@@ -255,6 +255,11 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
         if found != row_hash:
             what = "missing" if found is None else "rewritten"
             report = _broken_report(report, f"row {seq} of the signed head is {what}")
+    from kiosk.statistics.help import HelpLedger
+
+    help_problem = HelpLedger(store).verify() if report.ok else ""
+    if help_problem:
+        report = _broken_report(report, help_problem)
     accounts = composition.account_store(settings)
     shifts = accounts.unproven_shifts() if report.ok else []
     if shifts:
@@ -350,6 +355,7 @@ def report(month: str, out: str | None, from_export: str | None, pdf: str | None
     from zoneinfo import ZoneInfo
 
     from kiosk.statistics import claim_document, claim_pdf
+    from kiosk.statistics.help import events_with_help
     from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
     from kiosk.statistics.store import CSV_ENCODINGS, write_csv
 
@@ -366,7 +372,7 @@ def report(month: str, out: str | None, from_export: str | None, pdf: str | None
         accounts = composition.account_store(settings)
         accounts.close_forgotten_shifts(dt.time.fromisoformat(settings.shift_close_time), tz)
         store = _stats_store(config_path, settings)
-        events = store.events(with_chain=True, ended=month_bounds(month, tz))
+        events = events_with_help(store, month_bounds(month, tz), with_chain=True)
         shifts, head = accounts.shifts(), store.head()
     figures = monthly_report(events, shifts, month, tz, dt.datetime.now(dt.UTC), settings.claim,
                              include_training)  # fmt: skip

@@ -236,6 +236,15 @@ class AccountStore:
             rows = db.execute("SELECT * FROM shifts ORDER BY id").fetchall()
         return [int(r["id"]) for r in rows if r["shift_mac"] != self._shift_mac(r)]
 
+    def on_duty(self, terminal_id: str) -> list[tuple[str, dt.datetime]]:
+        """(staff code, shift start) of the helpers whose shift at ``terminal_id`` is open now."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT staff_code, started_at FROM shifts WHERE terminal_id = ? AND ended_at IS NULL ORDER BY id",
+                (terminal_id,),
+            ).fetchall()
+        return [(r["staff_code"], dt.datetime.fromisoformat(r["started_at"])) for r in rows]
+
     def shifts(self) -> list[Shift]:
         with self._db() as db:
             rows = db.execute("SELECT * FROM shifts ORDER BY id").fetchall()

@@ -24,6 +24,11 @@ AUTOMATIC = {
 }
 
 
+def recorded_by_helpers(claim: Claim) -> tuple[ClaimCategory, ...]:
+    """The categories a helper records on a visit (the panel's list): all but AUTOMATIC."""
+    return tuple(c for c in claim.categories if c.id not in AUTOMATIC)
+
+
 @dataclass(frozen=True)
 class CaseLine:
     category: ClaimCategory

@@ -56,12 +56,9 @@ def card_kind(event: dict) -> str:
 
 
 def categories(event: dict) -> list[str]:
-    """The support categories (claim.categories ids) a helper recorded for this visit.
-
-    Plug-in point: helpers record categories on the staff panel (branch `panel`), stored with
-    the event; until that field exists every visit has none. Reads a space-separated
-    ``categories`` value when present."""
-    return sorted(set((event.get("categories") or "").split()))
+    """The support categories (claim.categories ids) a helper recorded for this visit: sealed
+    help rows folded into the event by kiosk.statistics.help.fold_help (space-separated)."""
+    return sorted(set((event.get("help_categories") or "").split()))
 
 
 def local_end(event: dict, tz: ZoneInfo) -> dt.datetime:

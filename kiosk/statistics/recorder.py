@@ -125,7 +125,7 @@ class Recorder:
                     self.announce(summary)
                 except Exception:  # a log line never costs a statistics row
                     log.exception("announcing a finished visit")
-            values = event_values(summary, self.terminal_id, self.venue, str(uuid.uuid4()))
+            values = event_values(summary, self.terminal_id, self.venue, summary.event_id or str(uuid.uuid4()))
             if self.training:
                 values += (1,)  # demo and rehearsal kiosks: the flag the store hashes with the row
             try:

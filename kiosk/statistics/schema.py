@@ -75,6 +75,45 @@ monthly_summary = sa.Table(
     sa.Column("sessions", sa.Integer, nullable=False),
 )
 
+# Help a helper recorded on a visit, during or after it (the visit's own row is never changed):
+# each row names the visit's event_id, what was recorded, the pseudonyms of the helpers on duty
+# at the terminal and of the one who acted. Chained and sealed like the events (help.py).
+help_records = sa.Table(
+    "help_records",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("help_id", sa.Text, nullable=False, unique=True),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("terminal_id", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),  # assisted, self_service, category, age_band
+    sa.Column("value", sa.Text, nullable=False, server_default=""),
+    sa.Column("staff_on_duty", sa.Text, nullable=False, server_default=""),
+    sa.Column("acted_by", sa.Text, nullable=False),
+    sa.Column("seq", BigId, nullable=False),
+    sa.Column("prev_hash", sa.Text, nullable=False),
+    sa.Column("row_hash", sa.Text, nullable=False),
+    sa.Column("row_mac", sa.Text),
+    sa.Index("help_records_event", "event_id"),
+    sqlite_autoincrement=True,
+)
+
+HELP_APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS help_no_update BEFORE UPDATE ON help_records\n"
+        "BEGIN SELECT RAISE(ABORT, 'help records are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS help_no_delete BEFORE DELETE ON help_records\n"
+        "BEGIN SELECT RAISE(ABORT, 'help records are append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION help_append_only() RETURNS trigger LANGUAGE plpgsql AS\n"
+        "$$ BEGIN RAISE EXCEPTION 'help records are append-only'; END $$",
+        "DROP TRIGGER IF EXISTS help_no_change ON help_records",
+        "CREATE TRIGGER help_no_change BEFORE UPDATE OR DELETE ON help_records"
+        " FOR EACH ROW EXECUTE FUNCTION help_append_only()",
+    ],
+}
+
 # Append-only is enforced by the database itself, so even a hand-run UPDATE is refused; the
 # trigger language differs, so this stays DDL per dialect (issued by the migrations).
 APPEND_ONLY_TRIGGER = {

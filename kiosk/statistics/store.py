@@ -127,7 +127,7 @@ class StatsStore:
             seal.remember(seq + 1, seq, head)
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str, training: bool = False) -> str:
-        event_id = str(uuid.uuid4())
+        event_id = summary.event_id or str(uuid.uuid4())
         values = event_values(summary, terminal_id, venue, event_id)
         self.append([values + (1,) if training else values])
         return event_id

@@ -87,6 +87,23 @@ class CardWorker:
                 raise ReaderUnavailableError("the card worker has stopped")
         return future.result()
 
+    def reread(self) -> None:
+        """A helper's restart: the card in the reader is reset on this connection (no PIN stays
+        verified, no application selected) and reported again as just placed."""
+
+        def again() -> None:
+            connection = self._connection
+            if connection is None:
+                return
+            try:
+                connection.reset()
+            except CardError as exc:
+                self.listener.on_card_present(None, exc)
+            else:
+                self.listener.on_card_present(connection, None)
+
+        self.submit(again)
+
     def _run(self) -> None:
         first = True
         while not self._stop.is_set():

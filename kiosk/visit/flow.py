@@ -89,6 +89,7 @@ class SessionSummary:
     # Names this visit on the helper's panel, so a control from a stale panel cannot act on the
     # next resident; never recorded in the statistics.
     visit_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # its statistics row's id; help rows name it
 
     def on_wall_clock(self, wall_now: float, flow_now: float) -> SessionSummary:
         """This summary with wall-clock times for the report, read at ``flow_now``: the end is
@@ -350,6 +351,15 @@ class Flow:
             raise InvalidTransition("no session to cancel")
         self.session.assisted = True
         self._fail(Reason.CANCELLED, now)
+
+    def restart(self, now: float) -> None:
+        """The helper's 'restart the visit': the first screen, whatever step (not mid-card-write)."""
+        if self.step == Step.REGISTERING or self.busy:
+            raise InvalidTransition("the card is being written: wait for the result")
+        if self.session is not None:
+            self.session.assisted = True
+            self._finish(now, Outcome.NOT_COMPLETED, Reason.CANCELLED)
+        self._reset(now)
 
     def set_assisted(self, assisted: bool, now: float) -> None:
         if self.session is None:

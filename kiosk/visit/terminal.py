@@ -90,6 +90,8 @@ class Terminal:
         self._changed = threading.Condition(self._lock)
         self._card: CardInHand | None = None
         self._step_seen = (self.flow.step, monotonic())  # the step, and since when (monotonic)
+        # The visit that ended last, until the next one starts: a helper may still record help on it.
+        self._last_ended: SessionSummary | None = None
         # The recorder writes each finished visit and logs its one journal line, off this lock.
         outbox = outbox if outbox is not None else Outbox(settings.instance)
         self.recorder = Recorder(self.stats, outbox, settings.terminal_id, settings.venue,
@@ -146,8 +148,17 @@ class Terminal:
         """The snapshot plus the visit's id, which the helper's controls send back (the resident's
         page has no use for it)."""
         with self._lock:
-            session = self.flow.session
-            return {**self.snapshot(), "visit": session.visit_id if session else None}
+            session, ended = self.flow.session, self._last_ended
+            return {
+                **self.snapshot(),
+                "visit": session.visit_id if session else None,
+                "event": session.event_id if session else None,
+                "ended_event": ended.event_id if ended else None,
+                "ended_outcome": ended.outcome.value if ended else None,
+                "ended_reason": ended.reason.value if ended and ended.reason else None,
+                "ended_assisted": ended.assisted if ended else None,
+                "ended_age_band": ended.age_band if ended else None,
+            }
 
     def wait_for_change(self, version: int, timeout: float) -> dict[str, Any]:
         """Block until the flow's version differs from ``version`` (long polling)."""
@@ -171,8 +182,12 @@ class Terminal:
                 self.recorder.record(summary.on_wall_clock(self.clock(), now), on_saved)
                 for listener in self.listeners:
                     listener.visit_finished(summary)
+                if self.flow.session is None:
+                    self._last_ended = summary  # a helper may still record help on it
             if saved and self._held is None:
                 self._held = before
+            if self.flow.session is not None:
+                self._last_ended = None  # the next visit has started
             self._want_nonce(now)
             self._note_step()
             if self._held is None:
@@ -333,6 +348,39 @@ class Terminal:
 
     def set_age_band(self, band: str) -> None:
         self._event(lambda now: self.flow.set_age_band(band, now))
+
+    def help_target(self, event_id: str, assisted: bool | None = None, age_band: str | None = None) -> str:
+        """Where a helper's note on visit ``event_id`` lands: 'current' (the open visit, whose
+        own row will say it too), 'ended' (the visit just finished, still on screen) or
+        'earlier'. The caller writes the help row, off this lock."""
+        with self._lock:
+            session = self.flow.session
+            if session is not None and session.event_id == event_id:
+                if assisted is not None:
+                    self._event(lambda now: self.flow.set_assisted(assisted, now))
+                if age_band is not None:
+                    self._event(lambda now: self.flow.set_age_band(age_band, now))
+                return "current"
+            ended = self._last_ended
+            if ended is not None and ended.event_id == event_id:
+                if assisted is not None:
+                    ended.assisted = assisted  # what the panel shows; the row is already on its way
+                if age_band is not None and not ended.age_band:
+                    ended.age_band = age_band
+                self.nudge()
+                return "ended"
+        return "earlier"
+
+    def restart(self) -> None:
+        """A helper starts over: the open visit ends (cancelled, assisted) and the first screen
+        shows; a card still in the reader is reset on the card worker (no PIN stays verified)
+        and read again as a new visit."""
+        with self._lock:
+            self._event(self.flow.restart)
+            card_present = self.flow.card_present
+            self._card = None
+        if card_present:
+            self.worker.reread()
 
     def allow_last_try(self, visit: str | None = None) -> None:
         """Staff side: after talking to the resident, allow the one remaining PIN try.

@@ -17,6 +17,7 @@ from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
 from kiosk.statistics import claim_document, claim_pdf, exports
 from kiosk.statistics.checkpoint import verify_recent
 from kiosk.statistics.closeout import close_day, day_bounds, signed_head_before
+from kiosk.statistics.help import events_with_help
 from kiosk.statistics.month_cache import MONTHS
 from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
 from kiosk.statistics.store import write_csv
@@ -86,7 +87,8 @@ def _report(month: str, with_chain: bool = False, cached: bool = False):
     close_forgotten_shifts()
     settings, stats = current_app.config["KIOSK"], current_terminal().stats
     counted = MONTHS.figures(stats, month, _tz(), _training()) if cached else None
-    events = () if cached else stats.events(with_chain=with_chain, ended=month_bounds(month, _tz()))
+    # help noted after a visit counts
+    events = () if cached else events_with_help(stats, month_bounds(month, _tz()), with_chain)
     return monthly_report(events, accounts().shifts(), month, _tz(), dt.datetime.now(dt.UTC), settings.claim,
                           _training(), counted)  # fmt: skip
 

@@ -95,5 +95,11 @@ def panel_state(snapshot: dict) -> dict:
         "last_try_allowed",
         "busy",
         "visit",
+        "event",
+        "ended_event",
+        "ended_outcome",
+        "ended_reason",
+        "ended_assisted",
+        "ended_age_band",
     )
     return {key: snapshot[key] for key in keep}

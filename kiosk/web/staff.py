@@ -11,6 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from kiosk.staff.accounts import MAX_STAFF_PIN, AccountError, StaffCheck
+from kiosk.statistics.claim import recorded_by_helpers
+from kiosk.statistics.help import HelpError, HelpKind
 from kiosk.visit.flow import InvalidTransition
 from kiosk.web import current_terminal
 from kiosk.web.health import health_report
@@ -25,6 +27,8 @@ from kiosk.web.signin import (
     sign_out,
     staff_required,
 )
+from kiosk.web.staff_words import AGE_BAND_WORDS, OUTCOME_WORDS, READER_WORDS, REASON_WORDS, STEP_WORDS, word
+from kiosk.web.staff_words import table as word_table
 from kiosk.web.throttle import Throttle
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -96,6 +100,25 @@ def logout():
     return redirect(url_for(".login"))
 
 
+def help_desk():
+    return current_app.extensions["kiosk.help"]
+
+
+def _my_shift_start():
+    """When the signed-in helper's open shift at this kiosk began (None: no open shift here)."""
+    mine = [start for code, start in accounts().on_duty(current_app.config["KIOSK"].terminal_id)
+            if code == session["staff"]]  # fmt: skip
+    return mine[0] if mine else None
+
+
+def panel_words() -> dict:
+    """What the panel template needs to say states in words (and its script, as JSON)."""
+    settings = current_app.config["KIOSK"]
+    return {"words": word_table(), "word": word, "STEP_WORDS": STEP_WORDS, "REASON_WORDS": REASON_WORDS,
+            "READER_WORDS": READER_WORDS, "OUTCOME_WORDS": OUTCOME_WORDS, "AGE_BAND_WORDS": AGE_BAND_WORDS,
+            "categories": recorded_by_helpers(settings.claim), "settings": settings}  # fmt: skip
+
+
 @bp.get("/")
 @staff_required
 def panel():
@@ -104,6 +127,7 @@ def panel():
         "staff/panel.html", state=state, note_form=NoteForm(), age_form=AgeBandForm(), health=health_report(),
         # With "card", the helper notes it for a resident who said no to reading the card.
         age_from_staff=current_app.config["KIOSK"].age_source in ("staff", "card"),
+        recent=help_desk().recent(_my_shift_start()), **panel_words(),
     )  # fmt: skip
 
 
@@ -129,6 +153,7 @@ def action():
         "allow_last_try": lambda: terminal.allow_last_try(request.form.get("visit", "")),
         "assisted": lambda: terminal.set_assisted(True),
         "self_service": lambda: terminal.set_assisted(False),
+        "restart": terminal.restart,
     }
     kind = request.form.get("action", "")
     handler = handlers.get(kind)
@@ -172,4 +197,27 @@ def note():
             flash(s_("Not saved: choose a reason from the list."), "error")
     else:
         flash(s_("Not saved: choose a reason from the list."), "error")
+    return redirect(url_for(".panel"))
+
+
+@bp.post("/help")
+@staff_required
+def record_help():
+    """Assisted, self-service, a help category or the age band, on the open visit, the one that
+    just ended, or one of this shift's recent visits."""
+    try:
+        kind = HelpKind(request.form.get("kind", ""))
+    except ValueError:
+        kind = None
+    if kind is None:
+        flash(s_("Unknown action."), "error")
+        return redirect(url_for(".panel"))
+    on_duty = [code for code, _ in accounts().on_duty(current_app.config["KIOSK"].terminal_id)]
+    try:
+        event, value = request.form.get("event", ""), request.form.get("value", "")
+        help_desk().record(event, kind, value, session["staff"], on_duty, _my_shift_start())
+        record_action(kind.value, event, value or None)  # who did it, in the staff actions chain
+        flash(s_("Help recorded."), "info")
+    except HelpError:
+        flash(s_("Not recorded: that visit or choice is not available here."), "error")
     return redirect(url_for(".panel"))

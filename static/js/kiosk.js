@@ -2,47 +2,6 @@
 // No inline script anywhere (CSP), no framework: the server renders every step.
 "use strict";
 
-// The helper's panel follows the resident screen by long polling its own URL and updates
-// its fields in place (twenty tablets reloading whole pages would slow the resident's screen).
-(function () {
-  const panel = document.querySelector("main[data-staff-panel]");
-  if (!panel) return;
-  let version = Number(panel.dataset.version);
-  const dl = panel.querySelector("[data-staff-step]");
-  function show(state) {
-    dl.dataset.staffStep = state.step;
-    dl.dataset.staffReason = state.reason || "";
-    panel.querySelectorAll("[data-field]").forEach((el) => {
-      const value = state[el.dataset.field];
-      if (el.dataset.field === "busy") { el.hidden = !value; return; }
-      if (el.dataset.field === "card_present") { el.textContent = value ? el.dataset.yes : el.dataset.no; return; }
-      el.textContent = value === null || value === undefined ? "—" : String(value);
-    });
-    panel.querySelector("[data-staff-called]").hidden = !state.helper_called;
-    panel.querySelectorAll('[data-when="one_try_left"]').forEach((f) => {
-      f.hidden = !(state.reason === "one_try_left" && state.card_present);
-      const visit = f.querySelector("[data-visit]");
-      if (visit) visit.value = state.visit || "";  // the visit now on show
-    });
-  }
-  (async function follow() {
-    for (;;) {
-      try {
-        const res = await fetch("state?since=" + version, { cache: "no-store" });
-        if (res.status === 401 || res.redirected) { window.location.reload(); return; }
-        if (res.ok) {
-          const state = await res.json();
-          if (state.version !== version) { version = state.version; show(state); }
-        } else {
-          await new Promise((r) => setTimeout(r, 2000));
-        }
-      } catch (e) {
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
-  })();
-})();
-
 (function () {
   const main = document.querySelector("main[data-step]");
   if (!main) return;

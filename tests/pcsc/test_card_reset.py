@@ -118,6 +118,23 @@ def test_a_visit_ended_at_the_pin_step_leaves_the_card_locked(make_pcsc_app, vpc
     assert_nothing_stolen(OtherProgram(READER).try_to_steal())
 
 
+def test_a_helpers_restart_resets_the_card_and_reads_it_as_a_new_visit(make_pcsc_app, vpcd_card):
+    terminal, client, card = at_pin_step(make_pcsc_app(), vpcd_card)
+    client.post("/pin", data={"pin": "0000"})
+    step(terminal, "pin", "wrong_pin")
+    first = terminal.staff_snapshot()["event"]
+    terminal.restart()  # the helper's 'restart the visit', the card left on the reader
+    wait_until(lambda: terminal.snapshot()["step"] == "consent" and terminal.staff_snapshot()["event"] != first,
+               what="the card read again as a new visit")  # fmt: skip
+    assert terminal.snapshot()["tries_left"] == 2 and terminal.snapshot()["reason"] is None
+    client.post("/action", data={"action": "agree"})
+    step(terminal, "pin")
+    client.post("/pin", data={"pin": "1234"})
+    step(terminal, "done", "registered")
+    assert card.tries_left() == 3
+    assert_nothing_stolen(OtherProgram(READER).try_to_steal())
+
+
 def test_after_a_wrong_pin_the_right_one_still_registers(make_pcsc_app, vpcd_card):
     """The reset drops the selected application: the kiosk selects it again by itself."""
     terminal, client, card = at_pin_step(make_pcsc_app(), vpcd_card)

@@ -31,6 +31,10 @@ def test_example_config_is_valid_and_documents_every_key():
         ('reader = "x"\ncounter_hours_by_language = "y"\n', "key 'counter_hours_by_language' must be a table"),
         ('reader = "x"\n[claim]\nterminal_purchase_yen = "a"\n', "key 'claim.terminal_purchase_yen' must be"),
         ('reader = "x"\n[[claim.categories]]\nid = "a"\nlabel_ja = "b"\n', "claim.categories\\[0\\]' needs"),
+        ('reader = "x"\nvenue_peers = ["http://10.0.0.2/staff/"]\nvenue_token = "0123456789abcdef"\n',
+         "key 'venue_peers' must list https:// URLs"),
+        ('reader = "x"\nvenue_peers = ["https://k2.local/staff/"]\nvenue_token = "short"\n',
+         "key 'venue_token' must be at least 16 characters"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, toml, message):
