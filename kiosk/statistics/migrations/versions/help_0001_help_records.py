@@ -11,7 +11,7 @@ from alembic import op
 from kiosk.statistics.schema import HELP_APPEND_ONLY
 
 revision = "help_0001"
-down_revision = "0002"
+down_revision = "training_0001"
 branch_labels = None
 depends_on = None
 
