@@ -30,11 +30,18 @@ class ClaimCategory:
     label_en: str = ""
 
 
+# Kinds of help a helper records on a visit, until the config lists its own ([[claim.categories]]).
+DEFAULT_CLAIM_CATEGORIES = (
+    ClaimCategory("pin_help", "暗証番号の操作支援", 0, "mynumber_hoken"),
+    ClaimCategory("reading_help", "画面の読み上げ・説明", 0, "mynumber_hoken"),
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     """The [claim] table: unit prices per category and the terminal's cost lines."""
 
-    categories: tuple[ClaimCategory, ...] = ()
+    categories: tuple[ClaimCategory, ...] = DEFAULT_CLAIM_CATEGORIES
     terminal_purchase_yen: int = 0
     terminal_lease_yen_per_month: int = 0
 

@@ -65,9 +65,19 @@ class HelpLedger:
     """The help rows of one statistics store (same database, same seal key)."""
 
     def __init__(self, store: StatsStore) -> None:
-        self.engine = store.engine
-        self.is_sqlite = store.is_sqlite
-        self.seal: Seal | None = store.seal
+        self._store = store  # may be a LazyStatsStore: opened on first use, never at start
+
+    @property
+    def engine(self):
+        return self._store.engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._store.is_sqlite
+
+    @property
+    def seal(self) -> Seal | None:
+        return self._store.seal
 
     def record(self, help: Help, terminal_id: str, now: dt.datetime | None = None) -> str:
         """Append one sealed row; returns its help_id."""

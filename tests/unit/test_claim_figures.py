@@ -61,7 +61,7 @@ def as_event(v: dict) -> dict:
         "ended_at": end.astimezone(dt.UTC).isoformat(timespec="seconds"), "outcome": outcome, "reason": reason,
         "venue": v["venue"], "age_band": v["age_band"], "language": v["language"], "assisted": v["assisted"],
         "options": " ".join(sorted(v["options"])), "new_card": v["new_card"], "training": v["training"],
-        "holder_key": v["holder"], "categories": " ".join(sorted(v["categories"])),
+        "holder_key": v["holder"], "help_categories": " ".join(sorted(v["categories"])),
     }  # fmt: skip
 
 
@@ -86,7 +86,7 @@ def test_every_total_equals_a_naive_recount(raw, shift_list, include_training):
     new = sum(e["outcome"] == "registered" for e in counted)
     already = sum(e["outcome"] == "already_registered" for e in counted)
     assisted = sum(e["assisted"] for e in counted)
-    home = sum("home_visit" in e["categories"].split() for e in counted)
+    home = sum("home_visit" in e["help_categories"].split() for e in counted)
     assert f.sessions == len(counted)
     assert f.newly_registered == new and f.already_registered == already
     assert f.declined == sum(e["outcome"] == "declined" for e in counted)
