@@ -1,7 +1,9 @@
 """The 実績報告 as a municipality files it: the words and tables of one A4 document, built once
 from the monthly report and shared by the printable page and the PDF (claim_pdf.py).
 
-Japanese is the filed language; English labels are an option for IT staff and auditors.
+Japanese is the filed language; English labels are an option for IT staff and auditors. The words
+are in the staff catalog (kiosk/translations_staff), read without a request (kiosk.i18n.staff_words)
+since `kiosk stats report --pdf` writes the document too.
 """
 
 from __future__ import annotations
@@ -9,58 +11,65 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kiosk.i18n.staff_words import StaffWord, s_word, translate
 from kiosk.statistics.report import MonthlyReport
 
-WORDS: dict[str, tuple[str, str]] = {
-    "title": ("マイナ保険証利用登録支援 実績報告書", "My Number health insurance registration support: monthly report"),
-    "organisation": ("団体名", "Organisation"),
-    "period": ("対象期間", "Period"),
-    "venues": ("設置場所", "Venues"),
-    "created": ("作成日", "Prepared on"),
-    "results": ("1. 利用実績", "1. Visits"),
-    "item": ("項目", "Item"),
-    "count": ("件数", "Count"),
-    "sessions": ("利用件数", "Visits"),
-    "newly_registered": ("新規登録", "Newly registered"),
-    "already_registered": ("登録済み確認", "Already registered"),
-    "declined": ("同意せず終了", "Declined"),
-    "not_completed": ("未完了", "Not completed"),
-    "assisted": ("職員支援あり", "Assisted"),
-    "residents": ("利用者数（重複除く）", "Distinct residents"),
-    "cases": ("2. 区分別件数・金額", "2. Cases and amounts by category"),
-    "category": ("区分", "Category"),
-    "scheme": ("制度", "Scheme"),
-    "unit_price": ("単価（円）", "Unit price (yen)"),
-    "amount": ("金額（円）", "Amount (yen)"),
-    "total": ("合計", "Total"),
-    "hours": ("3. 支援職員 従事時間", "3. Helper hours"),
-    "person": ("職員", "Helper"),
-    "venue": ("設置場所", "Venue"),
-    "hours_col": ("時間", "Hours"),
-    "auto_closed": ("自動終了", "Auto-closed"),
-    "terminal": ("4. 端末費用", "4. Terminal cost"),
-    "lease": ("リース（月額）", "Lease (per month)"),
-    "purchase": ("購入", "Purchase"),
-    "remarks": ("5. 備考", "5. Remarks"),
-    "training_out": ("研修・デモの利用 {n} 件は集計に含めていません。", "{n} training or demo visits are not counted."),
-    "training_in": ("研修・デモの利用を含みます（提出用ではありません）。",
-                    "Training and demo visits are INCLUDED (not for filing)."),
-    "auto_note": ("自動終了の勤務 {n} 件は終了時刻の確認が必要です。",
-                  "{n} auto-closed shifts need their end time checked."),
-    "reasons": ("未完了の内訳: {text}", "Not completed by reason: {text}"),
-    "proof": ("6. 記録の証跡", "6. Proof of the records"),
-    "row_range": ("対象記録の連番", "Rows (chain seq)"),
-    "chain_head": ("チェーンヘッド", "Chain head"),
-    "none": ("なし", "none"),
+# The staff catalog's words (context "claim report"): translators find them there.
+WORDS: dict[str, StaffWord] = {
+    "title": s_word("claim report", "My Number health insurance registration support: monthly report"),
+    "organisation": s_word("claim report", "Organisation"),
+    "period": s_word("claim report", "Period"),
+    "venues": s_word("claim report", "Venues"),
+    "created": s_word("claim report", "Prepared on"),
+    "results": s_word("claim report", "1. Visits"),
+    "item": s_word("claim report", "Item"),
+    "count": s_word("claim report", "Count"),
+    "sessions": s_word("claim report", "Visits"),
+    "newly_registered": s_word("claim report", "Newly registered"),
+    "already_registered": s_word("claim report", "Already registered"),
+    "declined": s_word("claim report", "Declined"),
+    "not_completed": s_word("claim report", "Not completed"),
+    "assisted": s_word("claim report", "Assisted"),
+    "residents": s_word("claim report", "Distinct residents"),
+    "cases": s_word("claim report", "2. Cases and amounts by category"),
+    "category": s_word("claim report", "Category"),
+    "scheme": s_word("claim report", "Scheme"),
+    "unit_price": s_word("claim report", "Unit price (yen)"),
+    "amount": s_word("claim report", "Amount (yen)"),
+    "total": s_word("claim report", "Total"),
+    "hours": s_word("claim report", "3. Helper hours"),
+    "person": s_word("claim report", "Helper"),
+    "venue": s_word("claim report", "Venue"),
+    "hours_col": s_word("claim report", "Hours"),
+    "auto_closed": s_word("claim report", "Auto-closed"),
+    "terminal": s_word("claim report", "4. Terminal cost"),
+    "lease": s_word("claim report", "Lease (per month)"),
+    "purchase": s_word("claim report", "Purchase"),
+    "remarks": s_word("claim report", "5. Remarks"),
+    "training_out": s_word("claim report", "%(n)s training or demo visits are not counted."),
+    "training_in": s_word("claim report", "Training and demo visits are INCLUDED (not for filing)."),
+    "auto_note": s_word("claim report", "%(n)s auto-closed shifts need their end time checked."),
+    "reasons": s_word("claim report", "Not completed by reason: %(text)s"),
+    "proof": s_word("claim report", "6. Proof of the records"),
+    "row_range": s_word("claim report", "Rows (chain seq)"),
+    "chain_head": s_word("claim report", "Chain head"),
+    "none": s_word("claim report", "none"),
 }
 # The signature block: who prepared the report and who checked it, each signing and sealing.
-SIGNERS = {"ja": ("作成者", "確認者"), "en": ("Prepared by", "Checked by")}
-SIGN_FIELDS = {"ja": ("所属・職名", "氏名", "日付", "印"), "en": ("Section, title", "Name", "Date", "Seal")}
+SIGNERS = (
+    s_word("claim report signature", "Prepared by"),
+    s_word("claim report signature", "Checked by"),
+)
+SIGN_FIELDS = (
+    s_word("claim report signature", "Section, title"),
+    s_word("claim report signature", "Name"),
+    s_word("claim report signature", "Date"),
+    s_word("claim report signature", "Seal"),
+)
 
 
 def word(key: str, lang: str, **values: object) -> str:
-    ja, en = WORDS[key]
-    return (ja if lang == "ja" else en).format(**values)
+    return translate(WORDS[key], lang, **values)
 
 
 @dataclass
@@ -134,7 +143,7 @@ def build(report: MonthlyReport, organisation: str, venues: list[str], head: str
                 (w("created"), today.isoformat())],  # fmt: skip
         tables=[results, cases, hours, terminal],
         remarks=remarks,
-        signers=SIGNERS["ja" if lang == "ja" else "en"],
-        sign_fields=SIGN_FIELDS["ja" if lang == "ja" else "en"],
+        signers=(translate(SIGNERS[0], lang), translate(SIGNERS[1], lang)),
+        sign_fields=tuple(translate(f, lang) for f in SIGN_FIELDS),
         proof=[(w("row_range"), rows), (w("chain_head"), head)],
     )

@@ -41,10 +41,10 @@ from kiosk.visit.registration import (
     prove_and_register,
     reason_for,
 )
+from kiosk.visit.screen_hold import ScreenHold
 from kiosk.visit.visit_log import log_finished
 
 log = logging.getLogger(__name__)
-SAVE_WAIT_SECONDS = 2.0  # an fsync takes milliseconds; a disk that hangs must not hold a page longer
 
 
 class TerminalListener(Protocol):
@@ -99,8 +99,10 @@ class Terminal:
                                  training=settings.training or settings.demo)  # fmt: skip
         # Until a finished visit is in the outbox on disk, pages see the screen from before it
         # finished: 'done' is never shown for a visit a power cut could still lose.
-        self._held: dict[str, Any] | None = None
-        self._unsaved = 0
+        self.hold = ScreenHold(self._changed, self._bump_version)
+        # Set while this thread runs _event: a nested event never waits for the disk (it would
+        # wait holding the lock that pages take).
+        self._in_event = threading.local()
         self.stats_probe = WritableProbe(self.stats)  # /healthz asks it: a hung store never holds a page
         self.registrar = RegistrationThread()
         self.nonce = PinNonce()  # fetched as the PIN screen shows, never after a PIN is typed
@@ -123,7 +125,7 @@ class Terminal:
     def snapshot(self) -> dict[str, Any]:
         """What the resident and staff screens may know: never the PIN or personal data."""
         with self._lock:
-            return dict(self._held) if self._held is not None else self._view()
+            return dict(self.hold.view) if self.hold.view is not None else self._view()
 
     def _view(self) -> dict[str, Any]:
         with self._lock:
@@ -163,49 +165,42 @@ class Terminal:
     def wait_for_change(self, version: int, timeout: float) -> dict[str, Any]:
         """Block until the flow's version differs from ``version`` (long polling)."""
         with self._changed:
-            shown = lambda: self._held["version"] if self._held is not None else self.flow.version  # noqa: E731
+            shown = lambda: self.hold.view["version"] if self.hold.view is not None else self.flow.version  # noqa: E731
             self._changed.wait_for(lambda: shown() != version, timeout)
         return self.snapshot()
 
     def _event(self, action: Callable[[float], None]) -> None:
         """Apply one flow event, hand finished sessions to the recorder, wake pollers."""
         saved: list[threading.Event] = []
+        nested = getattr(self._in_event, "active", False)
         with self._lock:
-            now = self.monotonic()
-            before = self._view() if self._held is None else None
-            action(now)
-            for summary in self.flow.take_finished():
-                self._unsaved += 1
-                saved.append(threading.Event())
-                # a queue put, no I/O: the writer thread calls back once the visit is on disk
-                on_saved = functools.partial(self._saved, saved[-1])
-                self.recorder.record(summary.on_wall_clock(self.clock(), now), on_saved)
-                for listener in self.listeners:
-                    listener.visit_finished(summary)
-                if self.flow.session is None:
-                    self._last_ended = summary  # a helper may still record help on it
-            if saved and self._held is None:
-                self._held = before
-            if self.flow.session is not None:
-                self._last_ended = None  # the next visit has started
-            self._want_nonce(now)
-            self._note_step()
-            if self._held is None:
-                self._changed.notify_all()
-        # The action's own answer (a POST's redirect) shows the end: wait for the disk, off the lock.
-        if saved and not self._lock._is_owned():  # type: ignore[attr-defined]
-            for event in saved:
-                event.wait(SAVE_WAIT_SECONDS)
+            self._in_event.active = True
+            try:
+                now = self.monotonic()
+                before = self._view() if not self.hold.holding else None
+                action(now)
+                for summary in self.flow.take_finished():
+                    saved.append(self.hold.visit_finished(before))
+                    # a queue put, no I/O: the writer thread calls back once the visit is on disk
+                    on_saved = functools.partial(self.hold.saved, saved[-1])
+                    self.recorder.record(summary.on_wall_clock(self.clock(), now), on_saved)
+                    for listener in self.listeners:
+                        listener.visit_finished(summary)
+                    if self.flow.session is None:
+                        self._last_ended = summary  # a helper may still record help on it
+                if self.flow.session is not None:
+                    self._last_ended = None  # the next visit has started
+                self._want_nonce(now)
+                self._note_step()
+                if not self.hold.holding:
+                    self._changed.notify_all()
+            finally:
+                self._in_event.active = nested
+        if saved and not nested:
+            self.hold.wait_saved(saved)
 
-    def _saved(self, done: threading.Event) -> None:
-        """A finished visit is in the outbox: once none is left unsaved, pages see the end."""
-        done.set()
-        with self._lock:
-            self._unsaved -= 1
-            if self._unsaved == 0 and self._held is not None:
-                self._held = None
-                self.flow.version += 1
-                self._changed.notify_all()
+    def _bump_version(self) -> None:
+        self.flow.version += 1
 
     def _note_step(self) -> None:
         if self.flow.step != self._step_seen[0]:
@@ -398,16 +393,20 @@ class Terminal:
 
     def submit_pin(self, pin: bytearray) -> None:
         """Hand the PIN to the registration thread. A second tap finds the step changed and is refused."""
-        with self._lock:
+        taken: dict[str, Any] = {}
+
+        def submit(now: float) -> None:  # the check and the step change under one hold of the lock
             card = self._card
             if card is None or self.flow.step != Step.PIN:
                 pin[:] = bytes(len(pin))
                 raise InvalidTransition("not at the PIN step")
-            tries_shown = self.flow.tries_left
-            session = self.flow.session
-            read_age = self.flow.read_age  # only the resident's own yes reads the card for it
-            self._event(self.flow.pin_submitted)
-        self.registrar.submit(lambda: self._register(card, pin, tries_shown, session, read_age))
+            # read_age: only the resident's own yes reads the card for it
+            taken.update(card=card, tries=self.flow.tries_left, session=self.flow.session, read_age=self.flow.read_age)
+            self.flow.pin_submitted(now)
+
+        self._event(submit)
+        card, tries, session, read_age = taken["card"], taken["tries"], taken["session"], taken["read_age"]
+        self.registrar.submit(lambda: self._register(card, pin, tries, session, read_age))
 
     def _on_card(self, card: CardInHand) -> CardSteps:
         """Run the card steps on the card worker, and only on the card they were meant for."""

@@ -21,10 +21,11 @@ from kiosk.statistics.help import events_with_help
 from kiosk.statistics.month_cache import MONTHS
 from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
 from kiosk.statistics.store import write_csv
-from kiosk.web import current_terminal
+from kiosk.web import current_terminal, store_away
 from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l, sign_in, sign_out
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
+store_away.register(bp)  # the store away (not opened yet, or gone since): a page that says so, 503
 
 
 class ManagerLoginForm(FlaskForm):

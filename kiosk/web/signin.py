@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from functools import wraps
-from pathlib import Path
 
 from flask import abort, current_app, redirect, request, session, url_for
 from flask_babel import Domain
 
-STAFF_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations_staff"
+from kiosk.i18n.staff_words import STAFF_TRANSLATIONS
+
 staff_domain = Domain(translation_directories=str(STAFF_TRANSLATIONS), domain="staff")
 s_ = staff_domain.gettext
 s_l = staff_domain.lazy_gettext

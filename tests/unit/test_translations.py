@@ -66,21 +66,32 @@ def test_compiled_catalog_matches_its_po_file(lang: str) -> None:
     assert compiled == expected, f"{lang}: run pybabel compile -d kiosk/translations"
 
 
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+# The staff pages' keywords, and s_word(context, msgid) for the claim documents the CLI writes too.
+STAFF_KEYWORDS = {"s_": None, "s_l": None, "s_word": ((1, "c"), 2)}
+
+
 def test_staff_pages_strings_are_in_the_staff_catalogs() -> None:
-    """The staff side (helpers, managers) has its own domain, in Japanese and English."""
-    found: set[str] = set()
+    """The staff side (helpers, managers) and the claim documents (実績報告, CSV column names)
+    have their own domain, in Japanese and English."""
+    found: set[tuple[str | None, str]] = set()
     for folder in ("kiosk", "templates"):
-        for _f, _l, message, _c, _x in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python"), ("**.html", "jinja2")],
-            keywords={"s_": None, "s_l": None},
+        for _f, _l, message, _c, context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python"), ("**.html", "jinja2")], keywords=STAFF_KEYWORDS,
         ):  # fmt: skip
-            found.add(message)
+            found.add((context, message))
     assert len(found) > 40
+    assert ("claim report", "Organisation") in found, "s_word is not extracted: the keyword list is wrong"
     for lang in ("ja", "en"):
         path = ROOT / "kiosk" / "translations_staff" / lang / "LC_MESSAGES"
         with open(path / "staff.po", "rb") as f:
             po = read_po(f, locale=lang)
-        translated = {m.id for m in po if m.id and m.string and not m.fuzzy}
-        assert not sorted(found - translated), f"{lang}: {sorted(found - translated)[:5]}"
+        translated = {(m.context, m.id) for m in po if m.id and m.string and not m.fuzzy}
+        assert not sorted(found - translated, key=str), f"{lang}: {sorted(found - translated, key=str)[:5]}"
         with open(path / "staff.mo", "rb") as f:
-            assert {m.id: m.string for m in read_mo(f) if m.id} == {m.id: m.string for m in po if m.id}
+            # read_mo gives a context as bytes
+            compiled = {(_text(m.context), m.id): m.string for m in read_mo(f) if m.id}
+        assert compiled == {(m.context, m.id): m.string for m in po if m.id}

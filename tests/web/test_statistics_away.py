@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.auth import STAFF_CODE, STAFF_PIN
 from tests.support.kiosk_process import free_port
 from tests.support.waiting import wait_until
 
@@ -18,7 +19,7 @@ def app(make_app):
     # Nothing listens on this port: the server is down (connection refused at once).
     app = make_app(stats_database_url=f"postgresql+psycopg://kiosk@127.0.0.1:{free_port()}/kiosk")
     app.config["WTF_CSRF_ENABLED"] = False
-    app.extensions["kiosk.accounts"].create_staff("helper1", "246813")
+    app.extensions["kiosk.accounts"].create_staff(STAFF_CODE, STAFF_PIN)
     return app
 
 
