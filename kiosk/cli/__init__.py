@@ -269,6 +269,8 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
         click.echo(f"ok: {report.rows} events, chain head {report.head}; {actions.rows} staff actions")
         if report.unproven:
             click.echo(f"note: {report.unproven} predate the seal; the sealed head pins their hashes")
+        if report.note:
+            click.echo(f"note: {report.note}")
     else:
         click.echo(f"BROKEN after {report.rows} good events: {report.problem}", err=True)
         sys.exit(1)
