@@ -97,6 +97,10 @@ def test_each_kiosk_checks_only_the_rows_after_its_checkpoint_on_a_shared_server
     assert not mine.ok and "row 14 not proven by the seal" in mine.problem
     assert theirs.ok  # kiosk-02's key never proved kiosk-01's rows; kiosk-01's dashboard names it
 
+    assert kiosks[0].prune(dt.date(2026, 11, 6)) == 10  # kiosk-01 prunes the first day and seals the anchor
+    after = kiosks[1].verify()
+    assert after.ok and after.note == "the prune anchor (row 10) was sealed by kiosk-01"
+
 
 def _kiosk_export(tmp_path, cli, name: str, rows: int):
     """An installed kiosk that served ``rows`` visits, and its `kiosk stats export` (with F.csv.head)."""
