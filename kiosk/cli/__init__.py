@@ -218,12 +218,23 @@ def init_db(config_path: str | None) -> None:
 @config_option
 def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
     """Write every statistics event with its chain columns; prints the chain head."""
-    store = _stats_store(config_path)
-    from kiosk.statistics.store import CSV_ENCODINGS
+    import datetime as dt
+    from zoneinfo import ZoneInfo
 
+    from kiosk.statistics.export_heads import Tail, write_head
+    from kiosk.statistics.seal import signed_head
+    from kiosk.statistics.store import CSV_ENCODINGS, EXPORT_COLUMNS, write_csv
+
+    settings = _settings(config_path)
+    store = _stats_store(config_path, settings)
+    tail = Tail(store.events(with_chain=True), store.head_at(dt.datetime.min.replace(tzinfo=dt.UTC)))
     with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
-        count = store.export_csv(fh)
-    click.echo(f"{count} events written to {out}; chain head {store.head()}")
+        count = write_csv(tail, fh, EXPORT_COLUMNS)
+    click.echo(f"{count} events written to {out}; chain head {tail.row_hash}")
+    # The last row exported, signed: `kiosk stats merge` proves the file against it.
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
+    line = signed_head(settings.instance, today, tail.seq, tail.row_hash)
+    click.echo(f"signed head written to {write_head(out, line)}")
     # Shifts and staff actions go beside it, so a merge of several kiosks keeps helper hours.
     from kiosk.staff.export import ACTION_EXPORT_COLUMNS, SHIFT_COLUMNS, shift_rows, sibling
     from kiosk.statistics.store import write_csv
@@ -274,6 +285,8 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
         click.echo(f"ok: {report.rows} events, chain head {report.head}; {actions.rows} staff actions")
         if report.unproven:
             click.echo(f"note: {report.unproven} predate the seal; the sealed head pins their hashes")
+        if report.note:
+            click.echo(f"note: {report.note}")
     else:
         click.echo(f"BROKEN after {report.rows} good events: {report.problem}", err=True)
         sys.exit(1)
@@ -406,16 +419,24 @@ def _exported(events_csv: str):
 @stats.command("merge")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
-def merge(files: tuple[str, ...], out: str) -> None:
-    """Combine several terminals' event exports, counting each event once."""
+@click.option("--head", "heads", multiple=True, help="A signed head line from the paper file an export must hold.")
+@click.option("--key", "keys", multiple=True, help="A terminal's public key (hex); heads signed otherwise are refused.")
+def merge(files: tuple[str, ...], out: str, heads: tuple[str, ...], keys: tuple[str, ...]) -> None:
+    """Combine several terminals' event exports, counting each event once; each export is
+    checked against its signed head (F.csv.head) and the --head lines."""
+    from kiosk.statistics.export_heads import check_merge
+    from kiosk.statistics.seal import SealError
     from kiosk.statistics.store import EXPORT_COLUMNS, merge_exports, write_csv
 
     rows, checks = merge_exports(files)
-    for path, check in checks:
-        state = f"chain ok, head {check.head[:16]}" if check.ok else f"CHAIN BROKEN: {check.problem}"
-        click.echo(f"{path}: {check.rows} events, {state}")
-    if not all(check.ok for _, check in checks):
-        click.echo("merge refused: an export's chain cannot be proven (nothing written)", err=True)
+    try:
+        lines, refused = check_merge(files, checks, heads, keys)
+    except SealError as exc:
+        _fail(f"--head: {exc}")
+    for line in lines:
+        click.echo(line)
+    if refused:
+        click.echo(f"merge refused: {refused} (nothing written)", err=True)
         sys.exit(1)
     from kiosk.staff.export import ACTION_EXPORT_COLUMNS, SHIFT_COLUMNS, merge_actions, merge_shifts, sibling
 

@@ -5,6 +5,10 @@ dashboard instead proves only the rows after a checkpoint (row id, seq, hash; HM
 seal key in the instance folder), and checks that the checkpoint row still holds its hash and
 that no row before it went missing. An edit of an older row's content by someone without the
 key breaks its seal and its hash, which the full walk (nightly or before a claim) names.
+
+On a PostgreSQL store shared by several kiosks each kiosk keeps its own checkpoint over the
+shared chain (in its own instance folder) and proves the new rows it wrote; the other kiosks'
+new rows are linked by the chain, and their own dashboards prove their seals.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kiosk.statistics.seal import Checkpoint, SealError
+from kiosk.statistics.sealcheck import check_anchor, read_anchor
 from kiosk.statistics.sealcheck import seqs as _seqs
 from kiosk.statistics.store import COLUMNS, EXPORT_COLUMNS, GENESIS, ChainReport, StatsStore, verify_rows
 
@@ -31,7 +36,10 @@ def verify_recent(store: StatsStore) -> ChainReport:
 
 def _since(store: StatsStore, checkpoint: Checkpoint) -> ChainReport | None:
     with store.engine.connect() as db:
-        anchor = db.exec_driver_sql("SELECT seq FROM chain_anchor WHERE id = 1").scalar() or 0
+        sealed_anchor = read_anchor(db)
+        if check_anchor(store.seal, sealed_anchor, store.sealed_terminal)[0]:
+            return None  # a moved anchor: the full walk names it
+        anchor = sealed_anchor.seq if sealed_anchor else 0
         where = {"id": checkpoint.row_id}
         at = db.execute(sa.text(f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events WHERE id = :id"), where).fetchone()
         # Counting every row uses the small ended_at index (milliseconds at 1,000,000 rows).
@@ -52,20 +60,24 @@ def _since(store: StatsStore, checkpoint: Checkpoint) -> ChainReport | None:
     total = before + chain.rows
     if not chain.ok:
         return ChainReport(False, total, chain.head, chain.problem)
-    forged = [int(r[n]) for r in rows if not store.seal.proves(int(r[n]), r[n + 2], r[-1])]
-    if forged:
-        problem = f"{_seqs(forged)} not proven by the seal (rewritten without the key)"
-        return ChainReport(False, total, chain.head, problem)
     try:
         known = store.seal.known_head()
     except SealError as exc:
         return ChainReport(False, total, chain.head, str(exc))
+    if known is None:
+        return ChainReport(False, total, chain.head, "the sealed head is missing")
+    mine = store.sealed_terminal  # on a shared server: this kiosk's rows only (sealcheck.py)
+    forged = [int(r[n]) for r in rows if (mine is None or r[1] == mine) and int(r[n]) >= known.first_sealed
+              and not store.seal.proves(int(r[n]), r[n + 2], r[-1])]  # fmt: skip
+    if forged:
+        problem = f"{_seqs(forged)} not proven by the seal (rewritten without the key)"
+        return ChainReport(False, total, chain.head, problem)
     last = int(rows[-1][n]) if rows else checkpoint.seq
-    if known is None or known.seq > last:
-        missing = f"{_seqs(range(last + 1, known.seq + 1))} missing" if known else "the sealed head is missing"
-        return ChainReport(False, total, chain.head, missing)
-    if known.seq == last and known.row_hash != chain.head:
-        return ChainReport(False, total, chain.head, f"row {last} differs from the sealed head")
+    if known.seq > last:
+        return ChainReport(False, total, chain.head, f"{_seqs(range(last + 1, known.seq + 1))} missing")
+    hashes = {checkpoint.seq: checkpoint.row_hash} | {int(r[n]): r[n + 2] for r in rows}
+    if hashes.get(known.seq, known.row_hash) != known.row_hash:
+        return ChainReport(False, total, chain.head, f"row {known.seq} differs from the sealed head")
     return ChainReport(True, total, chain.head)
 
 

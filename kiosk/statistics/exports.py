@@ -6,13 +6,16 @@ Flags are 0/1 (1 = yes): 新規交付カード (new_card), 職員支援 (assiste
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from kiosk.statistics.export_heads import Tail
 from kiosk.statistics.figures import is_training
 from kiosk.statistics.labels import label
-from kiosk.statistics.store import MANAGER_EXPORT_COLUMNS
+from kiosk.statistics.store import MANAGER_EXPORT_COLUMNS, write_csv
 
 # Excel on municipal PCs opens both: UTF-8 with a BOM, or CP932 (Windows' Shift_JIS).
 ENCODINGS = {"utf-8": ("utf-8-sig", "utf-8"), "cp932": ("cp932", "shift_jis")}
@@ -69,3 +72,13 @@ def manager_events(
     for row in anonymised_events(kept):
         row["started_at"], row["ended_at"] = _local(row["started_at"], tz), _local(row["ended_at"], tz)
         yield {_column_label(k, lang): v for k, v in row.items() if k in MANAGER_EXPORT_COLUMNS}
+
+
+def write_events_with_head(events: Iterable[dict], start: tuple[int, str], sign: Callable[[int, str], str],
+                           out: TextIO, tz: ZoneInfo, lang: str, include_training: bool) -> int:  # fmt: skip
+    """The manager's events CSV, ending in one row that holds the terminal's signed head of the
+    last row exported (export_heads.py): the paper file's `kiosk stats verify --head` line."""
+    tail = Tail(events, start)
+    count = write_csv(manager_events(tail, tz, lang, include_training), out, event_columns(lang))
+    csv.writer(out, lineterminator="\r\n").writerow([sign(tail.seq, tail.row_hash)])
+    return count

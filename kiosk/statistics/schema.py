@@ -53,6 +53,10 @@ chain_anchor = sa.Table(
     sa.Column("id", sa.Integer, sa.CheckConstraint("id = 1"), primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("row_hash", sa.Text, nullable=False),
+    # HMAC of (seq, row_hash) under the pruning kiosk's seal key (revision anchor_0001), and that
+    # kiosk's terminal id: a new anchor written by hand cannot drop rows unnoticed.
+    sa.Column("anchor_mac", sa.Text),
+    sa.Column("sealed_by", sa.Text),
 )
 
 # A row here, inside prune's own transaction, is the only way past the no-delete trigger.

@@ -65,6 +65,13 @@ class Seal:
     def proves(self, seq: int, row_hash: str, row_mac: str | None) -> bool:
         return row_mac is not None and hmac.compare_digest(self.mac(seq, row_hash), row_mac)
 
+    def anchor_mac(self, seq: int, row_hash: str) -> str:
+        """The prune anchor's seal: without the key nobody can move the anchor to drop rows."""
+        return hmac.new(self._key, f"anchor {seq} {row_hash}".encode(), hashlib.sha256).hexdigest()
+
+    def proves_anchor(self, seq: int, row_hash: str, mac: str | None) -> bool:
+        return mac is not None and hmac.compare_digest(self.anchor_mac(seq, row_hash), mac)
+
     def _head_mac(self, first: int, seq: int, row_hash: str) -> str:
         return hmac.new(self._key, f"head {first} {seq} {row_hash}".encode(), hashlib.sha256).hexdigest()
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import sqlalchemy as sa
+
 from kiosk.statistics.seal import Seal, SealError
 
 
@@ -33,6 +35,41 @@ def seqs(numbers: Iterable[int]) -> str:
     parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
     single = len(runs) == 1 and runs[0][0] == runs[0][1]
     return ("row " if single else "rows ") + ", ".join(parts)
+
+
+class Anchor(NamedTuple):
+    """The chain_anchor row prune leaves: the last pruned row, sealed by the pruning kiosk."""
+
+    seq: int
+    row_hash: str
+    anchor_mac: str | None
+    sealed_by: str | None
+
+
+def read_anchor(db) -> Anchor | None:
+    row = db.exec_driver_sql("SELECT seq, row_hash, anchor_mac, sealed_by FROM chain_anchor WHERE id = 1").fetchone()
+    return Anchor(int(row[0]), row[1], row[2], row[3]) if row else None
+
+
+def seal_anchor(db, seal: Seal | None, terminal: str | None, only_unsealed: bool = False) -> None:
+    """Seal the anchor inside the caller's transaction (prune's, or the first keyed open's)."""
+    anchor = read_anchor(db)
+    if seal is None or anchor is None or (only_unsealed and anchor.anchor_mac):
+        return
+    db.execute(
+        sa.text("UPDATE chain_anchor SET anchor_mac = :mac, sealed_by = :by WHERE id = 1"),
+        {"mac": seal.anchor_mac(anchor.seq, anchor.row_hash), "by": terminal or ""},
+    )
+
+
+def check_anchor(seal: Seal, anchor: Anchor | None, mine: str | None) -> tuple[str, str]:
+    """(problem, note) for the prune anchor: refused unless this key proves it; on a shared
+    server an anchor another kiosk pruned to is only noted (that kiosk's verify proves it)."""
+    if anchor is None or seal.proves_anchor(anchor.seq, anchor.row_hash, anchor.anchor_mac):
+        return "", ""
+    if mine is not None and anchor.anchor_mac and anchor.sealed_by and anchor.sealed_by != mine:
+        return "", f"the prune anchor (row {anchor.seq}) was sealed by {anchor.sealed_by}"
+    return f"the prune anchor (row {anchor.seq}) is not proven by the seal: rows up to it may have been dropped", ""
 
 
 def check_seal(seal: Seal, rows: list[SealedRow], anchor: tuple[int, str], mine: str | None) -> tuple[str, str]:

@@ -28,7 +28,7 @@ from sqlalchemy.pool import NullPool
 from kiosk.statistics import migrate
 from kiosk.statistics.outbox import event_values
 from kiosk.statistics.seal import Seal
-from kiosk.statistics.sealcheck import SealedRow, check_seal
+from kiosk.statistics.sealcheck import SealedRow, check_anchor, check_seal, read_anchor, seal_anchor
 from kiosk.visit.flow import SessionSummary
 
 COLUMNS = (
@@ -72,6 +72,7 @@ class ChainReport:
     head: str
     problem: str = ""
     unproven: str = ""  # rows only the plain chain vouches for (stored before the seal existed)
+    note: str = ""  # on a shared server: a prune anchor another kiosk sealed (its verify proves it)
 
 
 class StoreDamagedError(Exception):
@@ -122,8 +123,9 @@ class StatsStore:
         self.sealed_terminal = sealed_terminal
         if seal is not None and seal.known_head() is None:
             # First opened with a key (a new store, or one from before the seal): pin its head.
-            with self.engine.connect() as db:
+            with self.engine.begin() as db:
                 seq, head = self._head(db)
+                seal_anchor(db, seal, sealed_terminal, only_unsealed=True)  # an anchor pruned before the seal
             seal.remember(seq + 1, seq, head)
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str, training: bool = False) -> str:
@@ -233,8 +235,8 @@ class StatsStore:
         """Walk the chain from the anchor; report the first edited, missing or moved row, then
         (with the seal key) every row the key does not prove and rows missing after the last."""
         with self.engine.connect() as db:
-            anchor = db.exec_driver_sql("SELECT seq, row_hash FROM chain_anchor WHERE id = 1").fetchone()
-            seq, prev = (int(anchor[0]), anchor[1]) if anchor else (0, GENESIS)
+            anchor = read_anchor(db)
+            seq, prev = (anchor.seq, anchor.row_hash) if anchor else (0, GENESIS)
             rows = db.exec_driver_sql(
                 f"SELECT {', '.join(EXPORT_COLUMNS)}, row_mac FROM events ORDER BY id"
             ).fetchall()
@@ -243,8 +245,11 @@ class StatsStore:
             return report
         n = len(COLUMNS)
         sealed = [SealedRow(int(r[n]), r[1], r[n + 2], r[-1]) for r in rows]
+        problem, note = check_anchor(self.seal, anchor, self.sealed_terminal)
+        if problem:
+            return ChainReport(False, report.rows, report.head, problem)
         problem, unproven = check_seal(self.seal, sealed, (seq, prev), self.sealed_terminal)
-        return ChainReport(not problem, report.rows, report.head, problem, unproven)
+        return ChainReport(not problem, report.rows, report.head, problem, unproven, note)
 
     def export_csv(self, out: TextIO) -> int:
         """Every event as CSV with its chain columns (header first); returns the row count.
@@ -291,6 +296,7 @@ class StatsStore:
                 ),
                 {"seq": last_seq, "hash": last_hash},
             )
+            seal_anchor(db, self.seal, self.sealed_terminal)  # the same transaction: never an anchor without its seal
         return deleted
 
     def summaries(self) -> list[dict]:

@@ -20,6 +20,7 @@ from kiosk.statistics.closeout import close_day, day_bounds, signed_head_before
 from kiosk.statistics.help import events_with_help
 from kiosk.statistics.month_cache import MONTHS
 from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
+from kiosk.statistics.seal import signed_head
 from kiosk.statistics.store import write_csv
 from kiosk.web import current_terminal, store_away
 from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l, sign_in, sign_out
@@ -221,8 +222,14 @@ def _csv_response(write, filename: str) -> Response:
 @manager_required
 def export_events():
     stats = current_terminal().stats
-    rows = exports.manager_events(stats.events(with_chain=True), _tz(), _lang(), _training())
-    return _csv_response(lambda out: write_csv(rows, out, exports.event_columns(_lang())), "events.csv")
+    today = dt.datetime.now(_tz()).date().isoformat()
+    start = stats.head_at(dt.datetime.min.replace(tzinfo=dt.UTC))  # the anchor, for an empty export
+
+    def sign(seq: int, row_hash: str) -> str:
+        return signed_head(current_app.config["KIOSK"].instance, today, seq, row_hash)
+
+    return _csv_response(lambda out: exports.write_events_with_head(
+        stats.events(with_chain=True), start, sign, out, _tz(), _lang(), _training()), "events.csv")  # fmt: skip
 
 
 @bp.get("/export/summary.csv")

@@ -126,13 +126,16 @@ def test_manager_area_exports_and_lock_out(make_app):
     assert auth.manager_login().status_code == 302
     for encoding, codec, charset in (("utf-8", "utf-8-sig", "utf-8"), ("cp932", "cp932", "shift_jis")):
         # a demo visit is training: left out unless the manager asks for it
-        assert client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec).count("\r\n") == 1
+        # ... so the header and the terminal's signed head of the last row (export_heads.py)
+        header_and_head = client.get(f"/manager/export/events.csv?encoding={encoding}").data.decode(codec)
+        assert header_and_head.count("\r\n") == 2 and header_and_head.splitlines()[1].startswith("madoguchi-head ")
         events = client.get(f"/manager/export/events.csv?encoding={encoding}&training=1")
         assert events.status_code == 200 and events.data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8")
         assert events.headers["Content-Type"] == f"text/csv; charset={charset}"
-        header, *rows = csv.reader(io.StringIO(events.data.decode(codec), newline=""))
+        header, *rows, (signed,) = csv.reader(io.StringIO(events.data.decode(codec), newline=""))
         assert tuple(header) == event_columns("ja")
         (row,) = (dict(zip(header, r, strict=True)) for r in rows)
+        assert signed.split(" ")[2:4] == ["1", terminal.stats.head()]  # madoguchi-head DAY SEQ HASH sig= key=
         assert row["設置場所"] == "本庁舎" and row["結果"] == "registered" and row["年齢区分"] == "75+"
         assert row["暗証番号入力回数"] == "1" and row["行ハッシュ"] == terminal.stats.head()
         assert row["研修(1=はい)"] == "1" and row["終了日時"].endswith("+09:00")  # JST, from the settings
@@ -177,7 +180,8 @@ def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts
         "Content-Disposition"]
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
         body = client.get(f"/manager/export/events.csv?encoding={encoding}&training=1").data.decode(codec)
-        (row,) = list(csv.DictReader(io.StringIO(body)))
+        row, signed = list(csv.DictReader(io.StringIO(body)))
+        assert signed["イベントID"].startswith("madoguchi-head ")
         assert row["結果"] == "declined" and row["行ハッシュ"] == terminal.stats.head()
         summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&training=1").data.decode(codec)
         assert "合計,利用件数,1" in summary
@@ -293,7 +297,8 @@ def test_the_managers_events_csv_is_anonymous(make_app):
     for encoding, codec in (("utf-8", "utf-8-sig"), ("cp932", "cp932")):
         body = client.get(f"/manager/export/events.csv?encoding={encoding}&lang=en").data.decode(codec)
         assert "holder_key" not in body and "a1a1" not in body and "b2b2" not in body
-        exported = list(csv.DictReader(io.StringIO(body, newline="")))
+        *exported, signed = csv.DictReader(io.StringIO(body, newline=""))  # the last: the signed head
+        assert signed["event_id"].startswith("madoguchi-head ") and signed["started_at"] is None
         # times to the minute, in the settings' time zone (JST), not UTC
         assert [r["started_at"] for r in exported] == [f"2026-11-05T{9 + i:02d}:12+09:00" for i in range(3)]
         assert [r["ended_at"] for r in exported] == [f"2026-11-05T{9 + i:02d}:14+09:00" for i in range(3)]
