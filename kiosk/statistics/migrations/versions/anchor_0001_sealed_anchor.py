@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "anchor_0001"
-down_revision = "training_0001"
+down_revision = "help_0001"
 branch_labels = None
 depends_on = None
 
