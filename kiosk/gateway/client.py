@@ -52,6 +52,8 @@ class HttpGateway:
         self._host, self._port = parts.hostname, parts.port or (443 if self._https else 80)
         self._base = parts.path.rstrip("/")
         self._sleep = sleep
+        # What /healthz names: 'https' in production; 'http' only for a loopback test service.
+        self.kind = parts.scheme
         self._context: ssl.SSLContext | None = None
         if self._https:
             self._context = ssl.create_default_context(cafile=settings.ca_bundle or None)

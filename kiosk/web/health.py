@@ -15,10 +15,11 @@ bp = Blueprint("health", __name__)
 
 
 def gateway_kind(gateway: object) -> str:
-    """'simulator' (nothing is really registered) or 'https' (the registration service)."""
+    """'simulator' (nothing is really registered), else the service's scheme: 'https' (the
+    registration service) or 'http' (a loopback test service, never in production)."""
     from kiosk.gateway.simulator import SimulatedGateway
 
-    return "simulator" if isinstance(gateway, SimulatedGateway) else "https"
+    return "simulator" if isinstance(gateway, SimulatedGateway) else getattr(gateway, "kind", "unknown")
 
 
 def health_report() -> dict:

@@ -60,3 +60,11 @@ def test_outside_demo_no_test_ca_is_ever_created(tmp_path):
 
 def test_healthz_names_the_kind_of_registration_service(client):
     assert client.get("/healthz").get_json()["gateway"]["kind"] == "simulator"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/", "https://relay.example.jp/"])
+def test_healthz_kind_is_the_services_own_scheme_not_assumed(url):
+    from kiosk.gateway.client import HttpGateway, HttpGatewaySettings
+    from kiosk.web.health import gateway_kind
+
+    assert gateway_kind(HttpGateway(HttpGatewaySettings(url))) == url.split(":")[0]
