@@ -14,7 +14,7 @@ from kiosk import csrf
 from kiosk.statistics.claim import recorded_by_helpers
 from kiosk.statistics.help import HelpError, HelpKind
 from kiosk.web import current_terminal
-from kiosk.web.signin import accounts, panel_state, s_, staff_required
+from kiosk.web.signin import accounts, panel_state, record_action, s_, staff_required
 from kiosk.web.staff_words import table as word_table
 from kiosk.web.venue import PeerError
 
@@ -62,6 +62,9 @@ def record_help():
             answer = _watch().record_help(int(peer), body)
             if not answer.get("recorded"):
                 raise HelpError("refused")
+        # Who did it, in the staff actions chain of the kiosk the helper signed in on (a peer
+        # does not know this helper's account; its help row names the pseudonym).
+        record_action(body["kind"], body["event"], body["value"] or None)
         flash(s_("Help recorded."), "info")
     except (HelpError, PeerError, ValueError):
         flash(s_("Not recorded: that visit or choice is not available here."), "error")
@@ -72,12 +75,8 @@ def _record(body: dict) -> str:
     settings = current_app.config["KIOSK"]
     on_duty = [code for code, _ in accounts().on_duty(settings.terminal_id)]
     starts = [start for code, start in accounts().on_duty(settings.terminal_id) if code == body["staff"]]
-    kind = HelpKind(body["kind"])
-    help_id = _help_desk().record(body["event"], kind, body["value"], body["staff"], on_duty,
-                                  starts[0] if starts else None)  # fmt: skip
-    # who did it, in this kiosk's staff actions chain (a peer's helper is named by the staff code sent)
-    accounts().actions.record(body["staff"], settings.terminal_id, kind.value, body["event"], body["value"] or None)
-    return help_id
+    return _help_desk().record(body["event"], HelpKind(body["kind"]), body["value"], body["staff"], on_duty,
+                               starts[0] if starts else None)  # fmt: skip
 
 
 def _peer_only() -> None:
