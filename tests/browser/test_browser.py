@@ -110,7 +110,7 @@ def test_one_try_left_helper_allows_it_and_a_card_left_behind_is_reminded(screen
     at_step(resident, "idle")
 
 
-def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, live_server, demo, app):
+def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, live_server, live_staff, demo, app):
     """A helper's tablet beside the kiosk: every page and response it gets is scanned."""
     import re
 
@@ -122,7 +122,7 @@ def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, li
     bodies: list[str] = []
     staff.on("response", lambda r: bodies.append(r.text()) if "/staff" in r.url and r.status == 200 else None)
     try:
-        staff.goto(live_server + "/staff/login")
+        staff.goto(live_staff + "/staff/login")
         staff.fill("#code", "helper1")
         staff.fill("#pin", "2468")
         staff.locator('button[type="submit"]').click()
