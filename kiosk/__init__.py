@@ -52,7 +52,7 @@ def create_app(
         "kiosk.demo": parts.demo,
         "kiosk.accounts": parts.accounts,
         "kiosk.slip": parts.slip,
-        "kiosk.sessions": SessionRegistry(values.manager_session_minutes),
+        "kiosk.sessions": SessionRegistry(parts.accounts.sign_ins, values.manager_session_minutes),
         "kiosk.long_polls": LongPollGate(values.staff_long_polls),
     }
     app = _app(values, shared, EVERY_PAGE)
