@@ -26,6 +26,9 @@ def test_example_config_is_valid_and_documents_every_key():
         ('reader = "x"\nca_certs = [1]\n', "key 'ca_certs'"),
         ("reader = \n", "not valid TOML"),
         ('reader = "x"\nlog_level = "LOUD"\n', "key 'log_level' must be DEBUG, INFO, WARNING or ERROR"),
+        ('reader = "x"\nstaff_port = 8080\n', "key 'staff_port' must differ from 'resident_port'"),
+        ('reader = "x"\nstaff_long_polls = 16\n', "key 'staff_long_polls' must be 1 to 8"),
+        ('reader = "x"\nresident_port = 70000\n', "key 'resident_port' must be a port number"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, toml, message):
