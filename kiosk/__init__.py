@@ -40,6 +40,7 @@ def create_app(
     from kiosk import composition
     from kiosk.web.long_poll import LongPollGate
     from kiosk.web.sessions import SessionRegistry
+    from kiosk.web.throttle import Throttle
 
     if isinstance(settings, kiosk_config.Settings):
         values = settings
@@ -54,6 +55,7 @@ def create_app(
         "kiosk.slip": parts.slip,
         "kiosk.sessions": SessionRegistry(parts.accounts.sign_ins, values.manager_session_minutes),
         "kiosk.long_polls": LongPollGate(values.staff_long_polls),
+        "kiosk.signin_throttle": Throttle(),  # one for every app over these parts
     }
     app = _app(values, shared, EVERY_PAGE)
     from kiosk.cli import register_app_commands

@@ -48,7 +48,7 @@ class AgeBandForm(FlaskForm):
 
 
 def _throttle() -> Throttle:
-    return current_app.extensions.setdefault("kiosk.signin_throttle", Throttle())
+    return current_app.extensions["kiosk.signin_throttle"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
