@@ -16,6 +16,7 @@ import argparse
 import http.client
 import json
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -177,7 +178,8 @@ def report(label: str, timings: dict[str, list[float]]) -> dict[str, float]:
     return out
 
 
-def tablets_polling(kiosk: Kiosk, stop: threading.Event, turned_away: list[int]) -> list[threading.Thread]:
+def tablets_polling(kiosk: Kiosk, stop: threading.Event, turned_away: list[int],
+                    dashboard_too: bool = True) -> list[threading.Thread]:  # fmt: skip
     """Each helper signs in on a tablet whose panel does what static/js/kiosk.js does: long-poll,
     and wait as long as Retry-After says when the server answers at once."""
 
@@ -202,7 +204,8 @@ def tablets_polling(kiosk: Kiosk, stop: threading.Event, turned_away: list[int])
             stop.wait(1)
 
     threads = [threading.Thread(target=tablet, args=(code,), daemon=True) for code in kiosk.helpers]
-    threads.append(threading.Thread(target=dashboard, daemon=True))
+    if dashboard_too:
+        threads.append(threading.Thread(target=dashboard, daemon=True))
     for t in threads:
         t.start()
     return threads
@@ -214,7 +217,9 @@ def main() -> int:
     parser.add_argument("--tablets", type=int, default=30)
     parser.add_argument("--think", type=float, default=0.5, help="seconds a resident takes per screen")
     parser.add_argument("--memory-sessions", type=int, default=1000)
+    parser.add_argument("--no-dashboard", action="store_true", help="tablets only, no manager's dashboard")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: the kiosk process goes too
     with tempfile.TemporaryDirectory() as tmp:
         kiosk = Kiosk(Path(tmp), args.tablets)
         try:
@@ -226,7 +231,7 @@ def main() -> int:
                 resident.visit(idle, think=args.think)
 
             stop, turned_away = threading.Event(), [0]
-            threads = tablets_polling(kiosk, stop, turned_away)
+            threads = tablets_polling(kiosk, stop, turned_away, not args.no_dashboard)
             time.sleep(2)  # every tablet signed in and polling
             loaded: dict[str, list[float]] = {s: [] for s in STEPS}
             for _ in range(args.sessions):
@@ -245,7 +250,8 @@ def main() -> int:
                 resident.visit(idle, think=args.think)
             idle_p95 = report(f"resident steps, no tablet polling ({args.sessions} visits, {args.think} s "
                               "to read each screen)", idle)  # fmt: skip
-            loaded_p95 = report(f"resident steps with {args.tablets} tablets long-polling and a manager's dashboard "
+            loaded_p95 = report(f"resident steps with {args.tablets} tablets long-polling"
+                                f"{'' if args.no_dashboard else ' and a manager dashboard'} "
                                 f"({args.sessions} visits)", loaded)  # fmt: skip
             print(f"  staff listener /healthz meanwhile: p95 {p95(probes) * 1000:.1f} ms; "
                   f"{turned_away[0]} polls answered at once beyond the cap")  # fmt: skip
