@@ -14,6 +14,9 @@ from typing import Any
 
 from kiosk import resources
 
+# The staff listener's thread pool (kiosk/serving.py): long polls may take at most half of it.
+STAFF_THREADS = 16
+
 
 class ConfigError(ValueError):
     """A config problem, in one line that names the key."""
@@ -150,6 +153,14 @@ class Settings:
     """Staff URLs of the other kiosks at this venue (https://host/staff/), for the venue view."""
     venue_token: str = ""
     """Shared secret of the venue's kiosks: the venue view reads the peers' state with it."""
+    resident_port: int = 8080
+    """The resident and demo pages' port, always on 127.0.0.1 (the kiosk's own browser)."""
+    staff_host: str = "127.0.0.1"
+    """Where the staff, manager and /healthz listener binds (the TLS front forwards to it)."""
+    staff_port: int = 8088
+    """That listener's port."""
+    staff_long_polls: int = 8
+    """Staff panels waiting on a change at once; more are answered at once and poll later."""
 
     @property
     def instance(self) -> Path:
@@ -286,6 +297,14 @@ def _check(settings: Settings, source: str) -> None:
             raise ConfigError(f"{source}: key 'venue_peers' must list https:// URLs (http:// only on loopback)")
     if settings.venue_peers and len(settings.venue_token) < 16:
         raise ConfigError(f"{source}: key 'venue_token' must be at least 16 characters when venue_peers is set")
+    for key in ("resident_port", "staff_port"):
+        if not 0 <= getattr(settings, key) <= 65535:
+            raise ConfigError(f"{source}: key '{key}' must be a port number (0-65535)")
+    if settings.resident_port and settings.resident_port == settings.staff_port:
+        raise ConfigError(f"{source}: key 'staff_port' must differ from 'resident_port'")
+    if not 1 <= settings.staff_long_polls <= STAFF_THREADS // 2:
+        raise ConfigError(f"{source}: key 'staff_long_polls' must be 1 to {STAFF_THREADS // 2} "
+                          "(the rest of the staff listener's threads answer sign-in and /healthz)")  # fmt: skip
     if not settings.demo and not settings.reader:
         raise ConfigError(f"{source}: key 'reader' is required (the PC/SC reader name)")
 

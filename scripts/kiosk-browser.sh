@@ -3,6 +3,7 @@
 # swipe-back, no translate bar or error dialogs, autoplay for the voice guidance, and nothing
 # outside the kiosk's own address (deploy/chromium-policy.json blocks every other URL).
 set -euo pipefail
+# The resident listener (resident_port): on 127.0.0.1 only, it has no staff pages.
 URL="${MADOGUCHI_URL:-http://127.0.0.1:8080/}"
 PROFILE="${XDG_RUNTIME_DIR:-/tmp}/madoguchi-chromium"
 rm -rf "$PROFILE"  # a fresh profile each start: nothing of yesterday's residents remains

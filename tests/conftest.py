@@ -168,7 +168,19 @@ def make_pcsc_app(pcscd, make_app, pki):
 
 
 @pytest.fixture
-def live_server(app):
-    """The app served by waitress on a loopback port, as `kiosk demo` serves it."""
-    with serving(app) as where:
-        yield f"http://{where}"
+def listeners(app):
+    """The app served as `kiosk demo` serves it: the resident and the staff listener."""
+    with serving(app) as started:
+        yield started
+
+
+@pytest.fixture
+def live_server(listeners) -> str:
+    """The resident listener's base URL (resident and demo pages, /healthz)."""
+    return f"http://{listeners.resident_address}"
+
+
+@pytest.fixture
+def live_staff(listeners) -> str:
+    """The staff listener's base URL (staff and manager pages, /healthz), plain HTTP on loopback."""
+    return f"http://{listeners.staff_address}"

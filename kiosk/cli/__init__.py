@@ -27,37 +27,40 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-# Long polls hold a thread each: enough threads for the resident page and a few staff tabs; a
-# connection limit so a misbehaving LAN client cannot starve the resident screen. The TLS front
-# (deploy/nginx-madoguchi.conf) connects from loopback: its X-Forwarded-For becomes the peer
-# address, so a LAN tablet behind it is never taken for the kiosk's own browser.
-WAITRESS = dict(
-    threads=16, connection_limit=64, channel_timeout=60, ident="madoguchi",
-    trusted_proxy="127.0.0.1", trusted_proxy_count=1, trusted_proxy_headers="x-forwarded-for",
-    clear_untrusted_proxy_headers=True,
-)  # fmt: skip
-
-
-def _serve(app, host: str, port: int) -> None:
-    import waitress
-
+def _serve(app, resident_port: int | None, staff_port: int | None) -> None:
+    """The resident listener (127.0.0.1 only) and the staff listener, each with its own
+    threads (kiosk/serving.py), over the one terminal this command starts."""
+    from kiosk.serving import Listeners
     from kiosk.watchdog import Watchdog
 
     terminal = app.extensions["kiosk.terminal"]
+    try:
+        listeners = Listeners(app, resident_port, staff_port)
+    except OSError as exc:
+        _fail(f"cannot listen: {exc.strerror or exc}")
     terminal.start()  # the app factory only configures; running the card worker is ours
     watchdog = Watchdog(terminal)
+    listeners.start()
+    click.echo(f"Madoguchi Kiosk (the kiosk's own browser): http://{listeners.resident_address}/")
+    if app.extensions.get("kiosk.demo") is not None:
+        click.echo(f"Demo panel (insert and remove virtual cards): http://{listeners.resident_address}/demo/")
+    click.echo(f"Staff and manager pages (behind the TLS front): http://{listeners.staff_address}/staff/")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # systemctl stop: the finally below runs
     try:
-        server = waitress.create_server(app, host=host, port=port, **WAITRESS)
-        port = getattr(server, "effective_port", port)
-        click.echo(f"Madoguchi Kiosk: http://{host}:{port}/")
-        if app.extensions.get("kiosk.demo") is not None:
-            click.echo(f"Demo panel (insert and remove virtual cards): http://{host}:{port}/demo/")
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # systemctl stop: the finally below runs
         watchdog.ready()  # listening: systemd (Type=notify) may start the screen now
-        server.run()
+        listeners.wait()
+    except KeyboardInterrupt:
+        pass
     finally:
         watchdog.stop()
+        listeners.stop()
         terminal.stop()
+
+
+port_option = click.option("--port", type=int, help="The resident listener's port (127.0.0.1 only); "
+                           "default: resident_port in the config, 8080.")  # fmt: skip
+staff_port_option = click.option("--staff-port", type=int, help="The staff listener's port; default: "
+                                 "staff_port in the config, 8088.")  # fmt: skip
 
 
 @click.group()
@@ -67,12 +70,12 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--port", default=8080, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
+@port_option
+@staff_port_option
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Optional TOML config.")
-def demo(port: int, host: str, config_path: str | None) -> None:
+def demo(port: int | None, staff_port: int | None, config_path: str | None) -> None:
     """Run the kiosk with virtual cards and SQLite: no reader needed."""
-    _serve(_started_app(config_path, {"demo": True}), host, port)
+    _serve(_started_app(config_path, {"demo": True}), port, staff_port)
 
 
 def _started_app(config_path: str | None, overrides: dict | None, https_only: bool = False):
@@ -100,11 +103,11 @@ def _started_app(config_path: str | None, overrides: dict | None, https_only: bo
 
 @main.command()
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True)
-def serve(config_path: str, host: str, port: int) -> None:
+@port_option
+@staff_port_option
+def serve(config_path: str, port: int | None, staff_port: int | None) -> None:
     """Run the kiosk on the PC/SC reader named in the config."""
-    _serve(_started_app(config_path, None, https_only=True), host, port)
+    _serve(_started_app(config_path, None, https_only=True), port, staff_port)
 
 
 @main.group()

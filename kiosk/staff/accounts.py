@@ -24,6 +24,7 @@ from kiosk.sqlite_db import transaction
 from kiosk.staff import schema
 from kiosk.staff.actions import ActionLog
 from kiosk.staff.shifts import Shift
+from kiosk.staff.sign_ins import SignInRecords
 from kiosk.statistics.seal import Seal
 
 HASH_METHOD = "scrypt"
@@ -75,6 +76,11 @@ def note_is_safe(text: str) -> bool:
     return DIGIT_RUN.search(text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))) is None
 
 
+def _complete_legacy(db) -> None:
+    """A store from before migrations gets the tables revision 0001 had; later ones come by migration."""
+    schema.metadata.create_all(db, tables=[schema.staff, schema.shifts, schema.managers, schema.notes])
+
+
 class AccountStore:
     def __init__(self, path: str | Path, clock=_now, seal: Seal | None = None) -> None:
         self.path = str(path)
@@ -84,12 +90,13 @@ class AccountStore:
         engine = sa.create_engine(f"sqlite:///{self.path}", poolclass=NullPool)
         try:
             self.migration = schema_upgrade.upgrade(engine, MIGRATIONS, legacy_table="staff", adopted_revision="0001",
-                                                    complete_legacy=schema.metadata.create_all)  # fmt: skip
+                                                    complete_legacy=_complete_legacy)  # fmt: skip
         finally:
             engine.dispose()
         if seal is not None:
             self._adopt_unsealed_shifts()
         self.actions = ActionLog(self.path, seal, clock)
+        self.sign_ins = SignInRecords(self.path)
 
     def _db(self):
         return transaction(self.path, rows_as_dicts=True)

@@ -83,3 +83,16 @@ ACTIONS_APPEND_ONLY = [
     "CREATE TRIGGER IF NOT EXISTS staff_actions_no_delete BEFORE DELETE ON staff_actions\n"
     "BEGIN SELECT RAISE(ABORT, 'staff actions are append-only'); END",
 ]
+
+# Staff and manager sign-ins (kiosk/web/sessions.py): kept here so a restart signs nobody out
+# and a cookie revoked at sign-out stays revoked. The cookie's token is stored only as its
+# SHA-256: a copy of this file opens no session.
+sign_ins = sa.Table(
+    "sign_ins",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),  # 'staff' or 'manager'
+    sa.Column("who", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),  # Unix time
+    sa.Column("idle_seconds", sa.Float),  # renewed on use by this much; NULL: fixed from sign-in
+)

@@ -8,7 +8,7 @@ on the box scraping 127.0.0.1) and signed-in staff: the TLS front does not forwa
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -63,11 +63,6 @@ class _ReaderState:
         for state in READER_STATES:
             family.add_metric([state], 1.0 if state == now else 0.0)
         yield family
-
-
-def install(app: Flask, terminal) -> None:
-    app.extensions["kiosk.metrics"] = KioskMetrics(terminal)
-    app.register_blueprint(bp)
 
 
 @bp.get("/metrics")

@@ -27,12 +27,27 @@ def from_the_kiosk() -> bool:
     return not any(header in request.headers for header in FORWARDED_HEADERS)
 
 
+# A browser keeps a "__Host-" cookie only if it is Secure, for Path=/ and without a Domain, so
+# no other host or plain-HTTP page on the LAN can set or shadow the staff sign-in cookie.
+HOST_PREFIX = "__Host-"
+
+
 class KioskSessionInterface(SecureCookieSessionInterface):
-    """Cookies that reached a tablet through the TLS front are Secure; the kiosk's own browser
-    talks plain HTTP to 127.0.0.1, where a Secure cookie would not come back."""
+    """Cookies that reached a tablet through the TLS front are Secure and "__Host-" named; the
+    kiosk's own browser talks plain HTTP to 127.0.0.1, where a Secure cookie would not come back."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or not from_the_kiosk()
+
+    def get_cookie_name(self, app: Flask) -> str:
+        name = super().get_cookie_name(app)
+        return name if from_the_kiosk() else HOST_PREFIX + name
+
+    def get_cookie_domain(self, app: Flask) -> str | None:
+        return None if not from_the_kiosk() else super().get_cookie_domain(app)
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return "/" if not from_the_kiosk() else super().get_cookie_path(app)
 
 
 def install(app: Flask) -> None:

@@ -16,6 +16,7 @@ from kiosk.statistics.help import HelpError, HelpKind
 from kiosk.visit.flow import InvalidTransition
 from kiosk.web import current_terminal
 from kiosk.web.health import health_report
+from kiosk.web.long_poll import RETRY_AFTER_SECONDS, LongPollGate
 from kiosk.web.signin import (
     accounts,
     close_forgotten_shifts,
@@ -62,7 +63,7 @@ class AgeBandForm(FlaskForm):
 
 
 def _throttle() -> Throttle:
-    return current_app.extensions.setdefault("kiosk.signin_throttle", Throttle())
+    return current_app.extensions["kiosk.signin_throttle"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -131,12 +132,22 @@ def panel():
     )  # fmt: skip
 
 
+def _long_polls() -> LongPollGate:
+    return current_app.extensions["kiosk.long_polls"]
+
+
 @bp.get("/state")
 @staff_required
 def state():
     since = request.args.get("since", type=int)
     terminal = current_terminal()
-    if since is not None:
+    if since is None:
+        return jsonify(panel_state(terminal.staff_snapshot()))
+    with _long_polls().waiting() as may_wait:
+        if not may_wait:  # every waiting slot is taken: answer now, the page asks again later
+            response = jsonify(panel_state(terminal.staff_snapshot()))
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         terminal.wait_for_change(since, 20)
         # The resident's screen goes first: helper panels answer a moment later, so twenty
         # tablets waking at once never compete with the resident's own page load.

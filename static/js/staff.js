@@ -86,6 +86,9 @@
         if (res.ok) {
           const state = await res.json();
           if (state.version !== version) { version = state.version; show(state); }
+          // Too many panels waiting at once: the server answered now; ask again when it says.
+          const later = Number(res.headers.get("Retry-After"));
+          if (later > 0) await new Promise((r) => setTimeout(r, later * 1000));
         } else {
           await new Promise((r) => setTimeout(r, 2000));
         }

@@ -110,7 +110,7 @@ def test_one_try_left_helper_allows_it_and_a_card_left_behind_is_reminded(screen
     at_step(resident, "idle")
 
 
-def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, live_server, demo, app):
+def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, live_server, live_staff, demo, app):
     """A helper's tablet beside the kiosk: every page and response it gets is scanned."""
     import re
 
@@ -122,7 +122,7 @@ def test_staff_panel_follows_a_whole_session_and_never_holds_the_pin(browser, li
     bodies: list[str] = []
     staff.on("response", lambda r: bodies.append(r.text()) if "/staff" in r.url and r.status == 200 else None)
     try:
-        staff.goto(live_server + "/staff/login")
+        staff.goto(live_staff + "/staff/login")
         staff.fill("#code", "helper1")
         staff.fill("#pin", "246813")
         staff.locator('button[type="submit"]').click()
@@ -186,3 +186,28 @@ def test_reload_back_and_a_second_tab_stay_consistent_with_the_card(browser, liv
         at_step(first, "idle")
     finally:
         context.close()
+
+
+def test_a_helper_panel_turned_away_by_the_long_poll_cap_waits_before_asking_again(browser, make_app):
+    """Every waiting slot taken (staff_long_polls) by other tablets: the panel is answered at once
+    and must back off as Retry-After says, never hammer the staff listener in a loop."""
+    from tests.support.serving import serving
+
+    app = make_app(staff_long_polls=1)
+    app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
+    staff = context.new_page()
+    polls: list[str] = []
+    staff.on("request", lambda r: polls.append(r.url) if "/staff/state" in r.url else None)
+    with serving(app) as listeners, app.extensions["kiosk.long_polls"].waiting() as other_tablet:
+        assert other_tablet  # another tablet holds the one waiting slot
+        try:
+            staff.goto(f"http://{listeners.staff_address}/staff/login")
+            staff.fill("#code", "helper1")
+            staff.fill("#pin", "2468")
+            staff.locator('button[type="submit"]').click()
+            staff.wait_for_selector("[data-staff-panel]")
+            staff.wait_for_timeout(3000)
+        finally:
+            context.close()
+    assert 1 <= len(polls) <= 2, len(polls)  # Retry-After is 5 s: one poll, at most a second

@@ -97,9 +97,9 @@ def test_installed_wheel_serves_the_demo(tmp_path: Path) -> None:
     assert found[1:] == ["True", str(tmp_path / "state" / "madoguchi-kiosk")]
     installed_before = _files(site_packages)
 
-    port = _free_port()
+    port, staff_port = _free_port(), _free_port()
     log = (tmp_path / "kiosk.log").open("w")
-    server = subprocess.Popen([env_dir / "bin" / "kiosk", "demo", "--port", str(port)],
+    server = subprocess.Popen([env_dir / "bin" / "kiosk", "demo", "--port", str(port), "--staff-port", str(staff_port)],
                               cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -6,12 +6,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from kiosk.schema_upgrade import current_revision
+from kiosk.schema_upgrade import current_revision, head_revision
 from kiosk.staff import schema
-from kiosk.staff.accounts import AccountStore
+from kiosk.staff.accounts import MIGRATIONS, AccountStore
 from tests.support.legacy_accounts import create_legacy_accounts
 
-TABLES = ("staff", "shifts", "managers", "notes", "staff_actions")
+TABLES = ("staff", "shifts", "managers", "notes", "staff_actions", "sign_ins")
+HEAD = head_revision(MIGRATIONS)
 
 
 def described(path) -> dict[str, list[tuple]]:
@@ -43,11 +44,11 @@ def test_accounts_made_before_migrations_still_sign_in_after_the_upgrade(tmp_pat
 
     accounts = AccountStore(path)
 
-    assert accounts.migration == "adopted the existing store as revision 0001, now at 0003"
+    assert accounts.migration == f"adopted the existing store as revision 0001, now at {HEAD}"
     assert accounts.check_staff("S01", "246813") and not accounts.check_staff("S01", "135799")
     assert accounts.check_manager("kacho", "correct horse battery")
     assert [s.staff_code for s in accounts.shifts()] == ["S01"]
-    assert revision(path) == "0003"
+    assert revision(path) == HEAD
 
 
 def test_accounts_opened_twice_are_left_alone_and_match_the_old_columns(tmp_path):
@@ -56,8 +57,8 @@ def test_accounts_opened_twice_are_left_alone_and_match_the_old_columns(tmp_path
 
     again = AccountStore(tmp_path / "accounts.sqlite3")
 
-    assert first.migration == "created at revision 0003"
-    assert again.migration == "already at revision 0003"
+    assert first.migration == f"created at revision {HEAD}"
+    assert again.migration == f"already at revision {HEAD}"
     assert again.check_staff("S02", "135799")
     create_legacy_accounts(tmp_path / "legacy.sqlite3")
     AccountStore(tmp_path / "legacy.sqlite3")  # adopted as 0001, then upgraded like the new one
@@ -70,3 +71,4 @@ def test_the_accounts_migrations_at_head_match_the_declared_schema(tmp_path):
     with engine.connect() as db:
         assert compare_metadata(MigrationContext.configure(db), schema.metadata) == []
     engine.dispose()
+

@@ -7,9 +7,13 @@ import sqlite3
 from click.testing import CliRunner
 
 from kiosk.cli import main
+from kiosk.schema_upgrade import head_revision as migrations_head
+from kiosk.staff.accounts import MIGRATIONS as ACCOUNTS_MIGRATIONS
 from kiosk.statistics.migrate import head_revision
 from kiosk.statistics.store import row_hash
 from tests.support.legacy_stats import create_legacy_store, insert_chained, legacy_event
+
+ACCOUNTS_HEAD = migrations_head(ACCOUNTS_MIGRATIONS)
 
 
 def write_config(tmp_path, instance, **extra) -> str:
@@ -33,7 +37,7 @@ def test_init_db_creates_both_stores_and_says_so(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"statistics store: created at revision {head_revision()} ({instance / 'stats.sqlite3'})",
-        f"staff accounts: created at revision 0003 ({instance / 'accounts.sqlite3'})",
+        f"staff accounts: created at revision {ACCOUNTS_HEAD} ({instance / 'accounts.sqlite3'})",
     ]
     assert {"events", "chain_anchor", "monthly_summary", "alembic_version"} <= tables(instance / "stats.sqlite3")
     assert {"staff", "shifts", "managers", "notes"} <= tables(instance / "accounts.sqlite3")
@@ -48,7 +52,7 @@ def test_init_db_twice_leaves_the_store_alone(tmp_path):
     assert result.exit_code == 0, result.output
     stats_line, accounts_line = result.output.splitlines()
     assert stats_line.startswith(f"statistics store: already at revision {head_revision()} (")
-    assert accounts_line.startswith("staff accounts: already at revision 0003 (")
+    assert accounts_line.startswith(f"staff accounts: already at revision {ACCOUNTS_HEAD} (")
 
 
 def test_init_db_upgrades_a_store_made_before_migrations_keeping_its_rows(tmp_path):
@@ -84,7 +88,7 @@ def test_flask_init_db_reports_the_store_the_app_opened(make_app):
     assert result.exit_code == 0, result.output
     stats_line, accounts_line = result.output.splitlines()
     assert stats_line.startswith(f"statistics store: created at revision {head_revision()} (")
-    assert accounts_line.startswith("staff accounts: created at revision 0003 (")
+    assert accounts_line.startswith(f"staff accounts: created at revision {ACCOUNTS_HEAD} (")
 
 
 def test_init_db_names_an_unreachable_statistics_server_and_fails(tmp_path):

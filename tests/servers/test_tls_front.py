@@ -14,9 +14,10 @@ from tests.support.serving import serving
 
 @pytest.fixture
 def kiosk_serve(app):
-    """waitress on loopback with `kiosk serve`'s own settings; yields its host:port."""
-    with serving(app) as where:
-        yield where
+    """What `kiosk serve` starts, with its own settings; yields the staff listener's host:port."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    with serving(app) as listeners:
+        yield listeners.staff_address
 
 
 @pytest.fixture
@@ -54,3 +55,14 @@ def test_the_sign_in_cookie_through_the_front_is_secure_httponly_and_strict(fron
     _, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=246813")
     attributes = {part.strip().split("=")[0].lower() for part in headers["Set-Cookie"].split(";")[1:]}
     assert {"secure", "httponly", "samesite"} <= attributes and "SameSite=Strict" in headers["Set-Cookie"]
+
+
+def test_the_sign_in_cookie_through_the_front_is_host_prefixed_for_the_whole_site(front):
+    # A "__Host-" cookie cannot be set or shadowed by another host or a plain-HTTP page on the LAN.
+    _, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=2468")
+    cookie = headers["Set-Cookie"]
+    attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
+    assert cookie.startswith("__Host-session=") and "path=/" in attributes
+    assert not any(a.startswith("domain") for a in attributes)
+    status, _, html = front.request("GET", "/staff/", cookie=cookie.split(";")[0])
+    assert status == 200 and "data-staff-step" in html

@@ -35,7 +35,7 @@ class KioskProcess:
 
     def start(self, timeout: float = 20.0) -> KioskProcess:
         cmd = [sys.executable, "-c", "from kiosk.cli import main; main()", "demo", "--config", str(self.config),
-               "--port", str(self.port)]  # fmt: skip
+               "--port", str(self.port), "--staff-port", "0"]  # fmt: skip
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2])
         wait_until(self._answers, timeout, what=f"the kiosk on port {self.port} (log: {self.log})")

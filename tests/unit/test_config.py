@@ -35,6 +35,9 @@ def test_example_config_is_valid_and_documents_every_key():
          "key 'venue_peers' must list https:// URLs"),
         ('reader = "x"\nvenue_peers = ["https://k2.local/staff/"]\nvenue_token = "short"\n',
          "key 'venue_token' must be at least 16 characters"),
+        ('reader = "x"\nstaff_port = 8080\n', "key 'staff_port' must differ from 'resident_port'"),
+        ('reader = "x"\nstaff_long_polls = 16\n', "key 'staff_long_polls' must be 1 to 8"),
+        ('reader = "x"\nresident_port = 70000\n', "key 'resident_port' must be a port number"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, toml, message):

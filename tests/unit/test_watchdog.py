@@ -71,8 +71,8 @@ def test_kiosk_demo_tells_systemd_it_is_ready_and_pings(tmp_path, notify_socket)
     config = tmp_path / "kiosk.toml"
     config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\nsecret_key = "test"\n')
     env = {**os.environ, "NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "400000"}
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "demo", "--port", "0", "--config", str(config)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    command = [sys.executable, "-m", "kiosk", "demo", "--port", "0", "--staff-port", "0", "--config", str(config)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         assert receive(60) == "READY=1", proc.stderr.read().decode() if proc.poll() is not None else ""
         assert "WATCHDOG=1" in messages_within(receive, 1.0)

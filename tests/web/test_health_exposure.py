@@ -27,6 +27,7 @@ def test_a_lan_probe_learns_only_ok_or_not_ok(client):
 
 def test_the_local_watchdog_and_a_signed_in_helper_see_the_details(client, auth, accounts):
     assert "card" in client.get("/healthz").get_json()  # loopback, no proxy: the kiosk itself
+    client.environ_base.update(LAN)  # the helper's tablet, from sign-in on
     auth.staff_login()
     details = client.get("/healthz", environ_base=LAN).get_json()
     assert details["card"]["step"] == "idle" and "database" in details

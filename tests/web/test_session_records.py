@@ -65,3 +65,25 @@ def test_a_manager_area_closes_after_manager_session_minutes_even_in_use(make_ap
     assert client.get("/manager/").status_code == 200
     now[0] += 2 * 60
     assert client.get("/manager/").status_code == 302
+
+
+def test_a_restart_keeps_sign_ins_and_keeps_signed_out_cookies_dead(app, client, auth, accounts, make_app):
+    auth.staff_login()
+    signed_out = copied_cookie(client)
+    auth.logout()
+    auth.staff_login()
+    kept = copied_cookie(client)
+    app.extensions["kiosk.terminal"].stop()  # the kiosk restarts (systemd, an update)
+
+    restarted = make_app()
+    assert with_cookie(restarted, kept).get("/staff/").status_code == 200  # the helper works on
+    assert with_cookie(restarted, signed_out).get("/staff/").status_code == 302
+
+
+def test_the_accounts_file_holds_no_usable_cookie_token(app, client, auth, accounts):
+    import sqlite3
+
+    auth.staff_login()
+    token = app.session_interface.get_signing_serializer(app).loads(copied_cookie(client))["sid"]
+    dumped = "\n".join(sqlite3.connect(accounts.path).iterdump())
+    assert "sign_ins" in dumped and token not in dumped
