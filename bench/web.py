@@ -33,7 +33,7 @@ from kiosk import composition  # noqa: E402
 from kiosk import settings as kiosk_config  # noqa: E402
 
 STEPS = ("idle", "consent", "pin", "done")
-STAFF_PIN, MANAGER_PASSWORD = "2468", "correct horse battery"
+STAFF_PIN, MANAGER_PASSWORD = "246813", "correct horse battery"
 TARGET = 1.5  # p95 with tablets polling / p95 idle, at most
 
 

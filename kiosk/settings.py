@@ -280,6 +280,11 @@ def _check(settings: Settings, source: str) -> None:
 
     if settings.default_language not in LANGUAGES:
         raise ConfigError(f"{source}: key 'default_language' must be one of {', '.join(LANGUAGES)}")
+    if not settings.demo and settings.staff_host not in ("127.0.0.1", "localhost", "::1"):
+        # Staff PINs and cookies never cross the LAN in clear: the TLS front (deploy/) on this box
+        # is the only way in from the LAN.
+        raise ConfigError(f"{source}: key 'staff_host' must be 127.0.0.1 outside demo: the LAN reaches "
+                          "the staff pages only through the TLS front (deploy/nginx)")  # fmt: skip
     try:
         ZoneInfo(settings.timezone)
     except (ValueError, KeyError, OSError):

@@ -194,7 +194,7 @@ def test_a_helper_panel_turned_away_by_the_long_poll_cap_waits_before_asking_aga
     from tests.support.serving import serving
 
     app = make_app(staff_long_polls=1)
-    app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+    app.extensions["kiosk.accounts"].create_staff("helper1", "246813")
     context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True)
     staff = context.new_page()
     polls: list[str] = []
@@ -204,7 +204,7 @@ def test_a_helper_panel_turned_away_by_the_long_poll_cap_waits_before_asking_aga
         try:
             staff.goto(f"http://{listeners.staff_address}/staff/login")
             staff.fill("#code", "helper1")
-            staff.fill("#pin", "2468")
+            staff.fill("#pin", "246813")
             staff.locator('button[type="submit"]').click()
             staff.wait_for_selector("[data-staff-panel]")
             staff.wait_for_timeout(3000)

@@ -21,7 +21,7 @@ def resident(listeners) -> HttpClient:
 
 @pytest.fixture
 def staff(listeners, app) -> HttpClient:
-    app.extensions["kiosk.accounts"].create_staff("helper1", "2468")
+    app.extensions["kiosk.accounts"].create_staff("helper1", "246813")
     return HttpClient(listeners.staff_address)
 
 
@@ -48,7 +48,7 @@ def test_each_listener_serves_its_own_pages_and_healthz(resident, staff):
 def test_thirty_tablets_long_polling_leave_the_resident_steps_sign_in_and_healthz_prompt(
     app, listeners, resident, staff, demo, terminal
 ):
-    staff.sign_in_staff("helper1", "2468")
+    staff.sign_in_staff("helper1", "246813")
     version = terminal.snapshot()["version"]
     stop = threading.Event()
     turned_away: list[float] = []

@@ -59,7 +59,7 @@ def test_the_sign_in_cookie_through_the_front_is_secure_httponly_and_strict(fron
 
 def test_the_sign_in_cookie_through_the_front_is_host_prefixed_for_the_whole_site(front):
     # A "__Host-" cookie cannot be set or shadowed by another host or a plain-HTTP page on the LAN.
-    _, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=2468")
+    _, headers, _ = front.request("POST", "/staff/login", body="code=helper1&pin=246813")
     cookie = headers["Set-Cookie"]
     attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
     assert cookie.startswith("__Host-session=") and "path=/" in attributes

@@ -36,6 +36,7 @@ def test_example_config_is_valid_and_documents_every_key():
         ('reader = "x"\nvenue_peers = ["https://k2.local/staff/"]\nvenue_token = "short"\n',
          "key 'venue_token' must be at least 16 characters"),
         ('reader = "x"\nstaff_port = 8080\n', "key 'staff_port' must differ from 'resident_port'"),
+        ('reader = "x"\nstaff_host = "0.0.0.0"\n', "key 'staff_host' must be 127.0.0.1 outside demo"),
         ('reader = "x"\nstaff_long_polls = 16\n', "key 'staff_long_polls' must be 1 to 8"),
         ('reader = "x"\nresident_port = 70000\n', "key 'resident_port' must be a port number"),
     ],
