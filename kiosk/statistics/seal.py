@@ -139,8 +139,12 @@ def signing_key(folder: Path):
 def signed_head(folder: Path, day: str, seq: int, row_hash: str) -> str:
     """One printable line a manager keeps (on paper or in the export): the day's head, signed.
     Anyone with the public key can later prove the chain still ends in (or passes) this row."""
+    return signed_line(folder, f"madoguchi-head {day} {seq} {row_hash}")
+
+
+def signed_line(folder: Path, statement: str) -> str:
+    """``statement`` signed with the terminal's Ed25519 key: ``STATEMENT sig=HEX key=HEX``."""
     key, serialization = signing_key(folder)
-    statement = f"madoguchi-head {day} {seq} {row_hash}"
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return f"{statement} sig={key.sign(statement.encode()).hex()} key={public.hex()}"
 
