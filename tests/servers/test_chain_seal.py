@@ -268,6 +268,31 @@ def test_the_newest_staff_action_deleted_is_caught_by_verify(tmp_path, cli):
     assert done.exit_code == 1 and "staff action 3 (the sealed head) is missing" in done.stderr
 
 
+@pytest.mark.parametrize("head", ["chain.head", "actions.head"])
+def test_a_deleted_head_file_is_reported_by_verify_and_only_the_kiosks_start_rewrites_it(tmp_path, cli, head,
+                                                                                          caplog):  # fmt: skip
+    from kiosk import composition, settings
+
+    config, accounts = kiosk_with_actions(tmp_path)
+    loaded = settings.load(str(config))
+    composition.stats_store(loaded).append([legacy_event(n) for n in range(3)])
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+    (tmp_path / "instance" / head).unlink()  # the attacker, after deleting the newest rows
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and f"the sealed head file {head} is missing" in done.stderr
+    assert "restore" in done.stderr
+    assert cli("stats", "verify", "--config", config).exit_code == 1  # still missing: never quietly recreated
+    assert not (tmp_path / "instance" / head).exists()
+
+    with caplog.at_level("WARNING"):  # the kiosk's own start writes a new head, and says so
+        composition.stats_store(loaded, repair_head=True)
+        composition.account_store(loaded, repair_head=True)
+    assert (tmp_path / "instance" / head).exists()
+    assert any(r.levelname == "WARNING" and head in r.getMessage() for r in caplog.records)
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+
+
 def test_two_kiosks_sharing_postgresql_each_seal_their_rows_and_a_rewrite_is_caught(tmp_path, cli, postgres):
     """Issue 12.6 on a shared server: each kiosk seals its own rows with its own key; an attacker
     with SQL on the server (no key) who rewrites and rehashes is named by both kiosks' verify."""
