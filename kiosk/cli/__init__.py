@@ -276,6 +276,9 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
     shifts = accounts.unproven_shifts() if report.ok else []
     if shifts:
         report = _broken_report(report, f"shift {', '.join(map(str, shifts))} not proven by the seal (edited)")
+    gone = accounts.shift_head.problem() if report.ok and accounts.shift_head else ""
+    if gone:
+        report = _broken_report(report, gone)
     actions = accounts.actions.verify() if report.ok else None
     if actions is not None and not actions.ok:
         report = _broken_report(report, actions.problem)

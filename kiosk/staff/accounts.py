@@ -23,6 +23,7 @@ from kiosk import schema_upgrade
 from kiosk.sqlite_db import transaction
 from kiosk.staff import schema
 from kiosk.staff.actions import ActionLog
+from kiosk.staff.shift_head import ShiftHead
 from kiosk.staff.shifts import Shift
 from kiosk.statistics.seal import Seal
 
@@ -89,6 +90,7 @@ class AccountStore:
             engine.dispose()
         if seal is not None:
             self._adopt_unsealed_shifts()
+        self.shift_head = ShiftHead(self.path, seal) if seal is not None else None  # deletions
         self.actions = ActionLog(self.path, seal, clock)
 
     def _db(self):
@@ -175,7 +177,9 @@ class AccountStore:
                 (code, venue, terminal_id, self.clock().isoformat()),
             )
             self._seal_shift(db, int(cur.lastrowid))
-            return int(cur.lastrowid)
+        if self.shift_head is not None:
+            self.shift_head.remember()  # after the commit: the head counts stored shifts only
+        return int(cur.lastrowid)
 
     def end_shift(self, code: str) -> None:
         with self._db() as db:

@@ -220,6 +220,31 @@ def test_editing_a_helpers_shift_hours_is_caught(tmp_path, cli):
     assert done.exit_code == 1 and "shift 1" in done.stderr
 
 
+def test_deleting_a_helpers_shift_is_caught(tmp_path, cli):
+    """The review deleted a shift row from accounts.sqlite3 (editing was caught); verify passed."""
+    import sqlite3
+
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    accounts = composition.account_store(settings.load(str(config)))
+    accounts.create_staff("helper1", "482913")
+    for _ in range(2):
+        accounts.start_shift("helper1", "本庁舎", "kiosk-1")
+        accounts.end_shift("helper1")
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+
+    with sqlite3.connect(accounts.path) as db:
+        db.execute("DELETE FROM shifts WHERE id = 2")
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "1 shift deleted" in done.stderr
+    (tmp_path / "instance" / "shifts.head").unlink()  # and the head that counted it
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "the sealed head file shifts.head is missing" in done.stderr
+
+
 def kiosk_with_actions(tmp_path):
     """An installed kiosk's config and accounts: one helper who marked three visits."""
     from kiosk import composition, settings
