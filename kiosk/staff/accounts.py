@@ -23,7 +23,7 @@ from kiosk import schema_upgrade
 from kiosk.sqlite_db import transaction
 from kiosk.staff import schema
 from kiosk.staff.actions import ActionLog
-from kiosk.staff.shift_head import ShiftHead
+from kiosk.staff.shift_head import SHIFTS_HEAD_FILE, ShiftHead
 from kiosk.staff.shifts import Shift
 from kiosk.statistics.seal import Seal
 
@@ -88,8 +88,8 @@ class AccountStore:
                                                     complete_legacy=schema.metadata.create_all)  # fmt: skip
         finally:
             engine.dispose()
-        if seal is not None:
-            self._adopt_unsealed_shifts()
+        if seal is not None and not seal.head_path.with_name(SHIFTS_HEAD_FILE).exists():
+            self._adopt_unsealed_shifts()  # once shifts.head exists, cleared seals stay unproven
         self.shift_head = ShiftHead(self.path, seal) if seal is not None else None  # deletions
         self.actions = ActionLog(self.path, seal, clock)
 

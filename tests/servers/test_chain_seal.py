@@ -245,6 +245,28 @@ def test_deleting_a_helpers_shift_is_caught(tmp_path, cli):
     assert done.exit_code == 1 and "the sealed head file shifts.head is missing" in done.stderr
 
 
+def test_a_shift_edited_with_every_seal_cleared_is_not_resealed_as_found(tmp_path, cli):
+    """Clearing every shift_mac made the next open adopt the file as one from before the seal."""
+    import sqlite3
+
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    accounts = composition.account_store(settings.load(str(config)))
+    accounts.create_staff("helper1", "482913")
+    accounts.start_shift("helper1", "本庁舎", "kiosk-1")
+    accounts.end_shift("helper1")
+    with sqlite3.connect(accounts.path) as db:
+        db.execute("UPDATE shifts SET started_at = '2026-11-05T00:00:00+00:00', shift_mac = NULL")
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "shift 1 not proven by the seal" in done.stderr
+    (tmp_path / "instance" / "shifts.head").unlink()  # and the head that says sealed shifts exist
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "the sealed head file shifts.head is missing" in done.stderr
+
+
 def kiosk_with_actions(tmp_path):
     """An installed kiosk's config and accounts: one helper who marked three visits."""
     from kiosk import composition, settings
