@@ -129,15 +129,18 @@ def residents(settings: Settings) -> dict[str, Resident]:
     return load_residents(settings.residents_file)
 
 
-def stats_store(settings: Settings) -> StatsStore:
+def stats_store(settings: Settings, repair_head: bool = False) -> StatsStore:
+    """``repair_head``: the kiosk's own start, which may write a new sealed head over a lost one
+    (logged as a warning); every command leaves it missing for `kiosk stats verify` to report."""
     instance = private_folder(settings.instance)
     if settings.stats_database_url:
         # A shared server holds several terminals' rows: each kiosk seals and proves its own,
         # with the key in its own instance folder (never on the server).
-        return StatsStore(settings.stats_database_url, seal=Seal.in_folder(instance),
+        return StatsStore(settings.stats_database_url, seal=Seal.in_folder(instance, repair_head=repair_head),
                           sealed_terminal=settings.terminal_id)  # fmt: skip
     # The seal's key and head stay in the instance folder, apart from the database they prove.
-    return StatsStore(private_file(instance / "stats.sqlite3"), seal=Seal.in_folder(instance))
+    seal = Seal.in_folder(instance, repair_head=repair_head)
+    return StatsStore(private_file(instance / "stats.sqlite3"), seal=seal)
 
 
 def kiosk_statistics(settings: Settings) -> LazyStatsStore:
@@ -146,15 +149,16 @@ def kiosk_statistics(settings: Settings) -> LazyStatsStore:
     the start (StoreDamagedError, StoreReplacedError), one line each."""
     instance = private_folder(settings.instance)
     target = settings.stats_database_url or str(instance / "stats.sqlite3")
-    lazy = LazyStatsStore(lambda: stats_store(settings), target, LastHead(instance))
+    lazy = LazyStatsStore(lambda: stats_store(settings, repair_head=True), target, LastHead(instance))
     lazy.try_open()
     return lazy
 
 
-def account_store(settings: Settings) -> AccountStore:
+def account_store(settings: Settings, repair_head: bool = False) -> AccountStore:
     instance = private_folder(settings.instance)
     # Shifts are sealed with the statistics' key: their helper hours are subsidy figures too.
-    return AccountStore(private_file(instance / "accounts.sqlite3"), seal=Seal.in_folder(instance))
+    seal = Seal.in_folder(instance, repair_head=repair_head)
+    return AccountStore(private_file(instance / "accounts.sqlite3"), seal=seal)
 
 
 def simulated_gateway(settings: Settings, db_name: str = "gateway.sqlite3") -> SimulatedGateway:
@@ -234,4 +238,5 @@ def build(settings: Settings, reader: CardReader | None = None) -> Parts:
     slip = SlipPrinter(settings.slip_printer, settings.slip_cups_server, terminal.nudge)
     help = HelpDesk(terminal, terminal.stats, settings, terminal.installation_key)
     venue = VenueWatch(settings.venue_peers, settings.venue_token)
-    return Parts(terminal=terminal, demo=demo, accounts=account_store(settings), slip=slip, help=help, venue=venue)
+    accounts = account_store(settings, repair_head=True)  # the kiosk's start: a lost head is rewritten, warned
+    return Parts(terminal=terminal, demo=demo, accounts=accounts, slip=slip, help=help, venue=venue)

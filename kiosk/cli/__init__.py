@@ -234,13 +234,9 @@ def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
     with open(out, "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
         count = write_csv(tail, fh, EXPORT_COLUMNS)
     click.echo(f"{count} events written to {out}; chain head {tail.row_hash}")
-    # The last row exported, signed: `kiosk stats merge` proves the file against it.
-    today = dt.datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
-    line = signed_head(settings.instance, today, tail.seq, tail.row_hash)
-    click.echo(f"signed head written to {write_head(out, line)}")
     # Shifts and staff actions go beside it, so a merge of several kiosks keeps helper hours.
     from kiosk.staff.export import ACTION_EXPORT_COLUMNS, SHIFT_COLUMNS, shift_rows, sibling
-    from kiosk.statistics.store import write_csv
+    from kiosk.statistics.export_files import signed_files
 
     accounts = _accounts(config_path)
     for what, rows, columns in (("shifts", shift_rows(accounts.path), SHIFT_COLUMNS),
@@ -248,6 +244,11 @@ def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
         with open(sibling(out, what), "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
             write_csv(rows, fh, columns)
         click.echo(f"{len(rows)} {what.replace('_', ' ')} written to {sibling(out, what)}")
+    # The last row exported and the files beside it, signed: `kiosk stats merge` proves them.
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
+    line = signed_head(settings.instance, today, tail.seq, tail.row_hash)
+    files = signed_files(settings.instance, out, today, tail.seq, tail.row_hash)
+    click.echo(f"signed head written to {write_head(out, line + chr(10) + files)}")
 
 
 @stats.command("verify")
@@ -278,6 +279,9 @@ def verify(heads: tuple[str, ...], config_path: str | None) -> None:
     shifts = accounts.unproven_shifts() if report.ok else []
     if shifts:
         report = _broken_report(report, f"shift {', '.join(map(str, shifts))} not proven by the seal (edited)")
+    gone = accounts.shift_head.problem() if report.ok and accounts.shift_head else ""
+    if gone:
+        report = _broken_report(report, gone)
     actions = accounts.actions.verify() if report.ok else None
     if actions is not None and not actions.ok:
         report = _broken_report(report, actions.problem)

@@ -23,6 +23,7 @@ from kiosk import schema_upgrade
 from kiosk.sqlite_db import transaction
 from kiosk.staff import schema
 from kiosk.staff.actions import ActionLog
+from kiosk.staff.shift_head import SHIFTS_HEAD_FILE, ShiftHead
 from kiosk.staff.shifts import Shift
 from kiosk.staff.sign_ins import SignInRecords
 from kiosk.statistics.seal import Seal
@@ -93,8 +94,9 @@ class AccountStore:
                                                     complete_legacy=_complete_legacy)  # fmt: skip
         finally:
             engine.dispose()
-        if seal is not None:
-            self._adopt_unsealed_shifts()
+        if seal is not None and not seal.head_path.with_name(SHIFTS_HEAD_FILE).exists():
+            self._adopt_unsealed_shifts()  # once shifts.head exists, cleared seals stay unproven
+        self.shift_head = ShiftHead(self.path, seal) if seal is not None else None  # deletions
         self.actions = ActionLog(self.path, seal, clock)
         self.sign_ins = SignInRecords(self.path)
 
@@ -182,7 +184,9 @@ class AccountStore:
                 (code, venue, terminal_id, self.clock().isoformat()),
             )
             self._seal_shift(db, int(cur.lastrowid))
-            return int(cur.lastrowid)
+        if self.shift_head is not None:
+            self.shift_head.remember()  # after the commit: the head counts stored shifts only
+        return int(cur.lastrowid)
 
     def end_shift(self, code: str) -> None:
         with self._db() as db:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.sqlite_db import transaction
-from kiosk.statistics.seal import Seal, SealError
+from kiosk.statistics.seal import MISSING_HEAD, Seal, SealError
 from kiosk.statistics.store import GENESIS, ChainReport, row_hash
 
 # What a helper can do on the panel (kiosk/web/staff.py); anything else is refused.
@@ -45,7 +45,8 @@ class ActionLog:
         if self.seal is not None and self.seal.known_head() is None:
             with transaction(self.path) as db:
                 seq, head = self._head(db)
-            self.seal.remember(seq + 1, seq, head)
+                first = db.execute("SELECT MIN(seq) FROM staff_actions WHERE row_mac IS NOT NULL").fetchone()[0]
+            self.seal.pin_missing_head(seq, head, first)
 
     @staticmethod
     def _head(db) -> tuple[int, str]:
@@ -99,7 +100,7 @@ class ActionLog:
         except SealError as exc:
             return ChainReport(False, report.rows, report.head, str(exc))
         if known is None:
-            return ChainReport(False, report.rows, report.head, "the staff actions' sealed head is missing")
+            return ChainReport(False, report.rows, report.head, MISSING_HEAD.format(name=ACTIONS_HEAD_FILE))
         sealed = [r for r in rows if r["seq"] >= known.first_sealed]
         forged = [r["seq"] for r in sealed if r["row_mac"] != self._mac(r["seq"], r["row_hash"])]
         if forged:

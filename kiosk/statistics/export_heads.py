@@ -6,7 +6,8 @@ signed head of the last row exported (``F.csv.head``, one line, as `kiosk stats 
 and the manager's events CSV ends in one row holding that line. `merge` refuses an export whose
 head is not signed, names another row, or is followed by rows; it names the rows no signature
 proves. A sidecar's key is only as good as the key the manager knows: `--head` lines from the
-paper file (or `--key`) name the trusted keys, and a sidecar signed by any other key is refused.
+paper file (or `--key`) name the trusted keys, and a sidecar signed by any other key, or a missing
+sidecar, is refused. The sidecar's second line signs the files beside the export (export_files).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.statistics.export_files import check_files
 from kiosk.statistics.seal import SealError
 from kiosk.statistics.sealcheck import seqs
 
@@ -69,6 +71,8 @@ class HeadCheck:
 def check_export(head: SignedHead | None, chain: Sequence[tuple[int, str]], trusted: set[str]) -> HeadCheck:
     """``chain`` is the export's (seq, row_hash) in order, its plain chain already verified."""
     if head is None:
+        if trusted:  # the manager named the terminals' keys: an export must prove itself by one
+            return HeadCheck(f"no signed head beside it ({seqs(s for s, _ in chain) or 'no rows'} unproven)")
         unproven = f"{seqs(s for s, _ in chain)} proven by no signed head" if chain else ""
         return HeadCheck(note=f"no signed head beside it: {unproven}" if unproven else "no signed head beside it")
     if trusted and head.key not in trusted:
@@ -126,8 +130,11 @@ def check_merge(files: Sequence[str], checks: Sequence[tuple[str, object]], head
         chains.append(chain)
         sidecar = head_file(path)
         try:
-            head = parse_signed_head(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else None
+            lines_in = sidecar.read_text(encoding="utf-8").splitlines() if sidecar.exists() else []
+            head = parse_signed_head(lines_in[0]) if lines_in else None
             verdict = check_export(head, chain, trusted)
+            files = check_files(path, lines_in[1:], head.key, head.seq, head.row_hash, bool(trusted)) if head else ""
+            verdict = verdict if verdict.problem or not files else HeadCheck(files)
         except SealError as exc:
             verdict = HeadCheck(f"{sidecar.name}: {exc}")
         state = f"chain ok, head {report.head[:16]}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -18,6 +19,13 @@ from pathlib import Path
 
 KEY_FILE = "chain.key"
 HEAD_FILE = "chain.head"
+
+log = logging.getLogger(__name__)
+
+MISSING_HEAD = ("the sealed head file {name} is missing from the instance folder though sealed rows exist:"
+                " rows deleted since cannot be told; restore {name} from the backup, or check the chain"
+                " against the last paper head (`--head LINE`) and report it; the kiosk's next start"
+                " writes a new head (logged as a warning)")  # fmt: skip
 
 
 class SealError(Exception):
@@ -43,21 +51,35 @@ def _create_private(path: Path, data: bytes) -> None:
 
 
 class Seal:
-    def __init__(self, key: bytes, head_path: Path) -> None:
+    def __init__(self, key: bytes, head_path: Path, repair_head: bool = False) -> None:
         self._key = key
         self.head_path = head_path
+        # Only the kiosk's own start may write a new head over a lost one (with a warning);
+        # `kiosk stats verify` and the other commands report it instead.
+        self.repair_head = repair_head
 
     @classmethod
-    def in_folder(cls, folder: Path, key_path: Path | None = None) -> Seal:
+    def in_folder(cls, folder: Path, key_path: Path | None = None, repair_head: bool = False) -> Seal:
         """The seal whose key (made once, 0600) and head file live in ``folder``."""
         key_path = key_path or folder / KEY_FILE
         if not key_path.exists():
             _create_private(key_path, secrets.token_bytes(32))
-        return cls(key_path.read_bytes(), folder / HEAD_FILE)
+        return cls(key_path.read_bytes(), folder / HEAD_FILE, repair_head)
 
     def with_head(self, head_path: Path) -> Seal:
         """The same key, keeping the head of another chain (the staff actions) in ``head_path``."""
-        return Seal(self._key, head_path)
+        return Seal(self._key, head_path, self.repair_head)
+
+    def pin_missing_head(self, seq: int, row_hash: str, first_sealed: int | None) -> None:
+        """Called when the head file is missing. A chain holding no sealed row (new, or from
+        before the seal) is pinned quietly; one that does lost its head file, which would hide
+        deleted newest rows: left missing for verify to report, unless this is the kiosk's start."""
+        if first_sealed is None:
+            self.remember(seq + 1, seq, row_hash)
+        elif self.repair_head:
+            log.warning("sealed head file %s was missing: writing a new one at row %d; rows deleted before"
+                        " now cannot be told (check the chain against the last paper head)", self.head_path, seq)
+            self.remember(first_sealed, seq, row_hash)
 
     def mac(self, seq: int, row_hash: str) -> str:
         return hmac.new(self._key, f"row {seq} {row_hash}".encode(), hashlib.sha256).hexdigest()
@@ -139,8 +161,12 @@ def signing_key(folder: Path):
 def signed_head(folder: Path, day: str, seq: int, row_hash: str) -> str:
     """One printable line a manager keeps (on paper or in the export): the day's head, signed.
     Anyone with the public key can later prove the chain still ends in (or passes) this row."""
+    return signed_line(folder, f"madoguchi-head {day} {seq} {row_hash}")
+
+
+def signed_line(folder: Path, statement: str) -> str:
+    """``statement`` signed with the terminal's Ed25519 key: ``STATEMENT sig=HEX key=HEX``."""
     key, serialization = signing_key(folder)
-    statement = f"madoguchi-head {day} {seq} {row_hash}"
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return f"{statement} sig={key.sign(statement.encode()).hex()} key={public.hex()}"
 

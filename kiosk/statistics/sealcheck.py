@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from kiosk.statistics.seal import Seal, SealError
+from kiosk.statistics.seal import HEAD_FILE, MISSING_HEAD, Seal, SealError
 
 
 class SealedRow(NamedTuple):
@@ -62,6 +62,13 @@ def seal_anchor(db, seal: Seal | None, terminal: str | None, only_unsealed: bool
     )
 
 
+def first_sealed(db, mine: str | None) -> int | None:
+    """The first row this terminal's key sealed, or None (no sealed row: a new or older store)."""
+    sql = "SELECT MIN(seq) FROM events WHERE row_mac IS NOT NULL" + (" AND terminal_id = :mine" if mine else "")
+    found = db.execute(sa.text(sql), {"mine": mine} if mine else {}).scalar()
+    return int(found) if found is not None else None
+
+
 def check_anchor(seal: Seal, anchor: Anchor | None, mine: str | None) -> tuple[str, str]:
     """(problem, note) for the prune anchor: refused unless this key proves it; on a shared
     server an anchor another kiosk pruned to is only noted (that kiosk's verify proves it)."""
@@ -80,7 +87,7 @@ def check_seal(seal: Seal, rows: list[SealedRow], anchor: tuple[int, str], mine:
     except SealError as exc:
         return str(exc), ""
     if known is None:
-        return "the sealed head is missing from the instance folder", ""
+        return MISSING_HEAD.format(name=HEAD_FILE), ""
     own = [r for r in rows if mine is None or r.terminal_id == mine]
     forged = [r.seq for r in own if r.seq >= known.first_sealed and not seal.proves(r.seq, r.row_hash, r.row_mac)]
     if forged:

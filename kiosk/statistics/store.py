@@ -28,7 +28,7 @@ from sqlalchemy.pool import NullPool
 from kiosk.statistics import migrate
 from kiosk.statistics.outbox import event_values
 from kiosk.statistics.seal import Seal
-from kiosk.statistics.sealcheck import SealedRow, check_anchor, check_seal, read_anchor, seal_anchor
+from kiosk.statistics.sealcheck import SealedRow, check_anchor, check_seal, first_sealed, read_anchor, seal_anchor
 from kiosk.visit.flow import SessionSummary
 
 COLUMNS = (
@@ -126,7 +126,8 @@ class StatsStore:
             with self.engine.begin() as db:
                 seq, head = self._head(db)
                 seal_anchor(db, seal, sealed_terminal, only_unsealed=True)  # an anchor pruned before the seal
-            seal.remember(seq + 1, seq, head)
+                first = first_sealed(db, sealed_terminal)
+            seal.pin_missing_head(seq, head, first)
 
     def record(self, summary: SessionSummary, terminal_id: str, venue: str, training: bool = False) -> str:
         event_id = summary.event_id or str(uuid.uuid4())

@@ -335,11 +335,28 @@ class Terminal:
         with self._lock:
             self.flow.note_option_used(name)
 
-    def staff_cancel(self) -> None:
-        self._event(self.flow.staff_cancel)
+    def _on_visit(self, visit: str | None, event: Callable[[float], None]) -> str | None:
+        """Apply a helper's flow event only if the open visit is ``visit`` (the one the panel
+        showed; None: whichever is open) and return the id it applied to, read under the same
+        lock, so the staff actions chain names the visit really acted on, never a forged one."""
+        applied: list[str | None] = []
 
-    def set_assisted(self, assisted: bool) -> None:
-        self._event(lambda now: self.flow.set_assisted(assisted, now))
+        def guarded(now: float) -> None:
+            session = self.flow.session
+            current = session.visit_id if session else None
+            if visit is not None and current != visit:
+                raise InvalidTransition("the panel showed another visit")
+            event(now)
+            applied.append(current)
+
+        self._event(guarded)
+        return applied[0]
+
+    def staff_cancel(self, visit: str | None = None) -> str | None:
+        return self._on_visit(visit, self.flow.staff_cancel)
+
+    def set_assisted(self, assisted: bool, visit: str | None = None) -> str | None:
+        return self._on_visit(visit, lambda now: self.flow.set_assisted(assisted, now))
 
     def set_age_band(self, band: str) -> None:
         self._event(lambda now: self.flow.set_age_band(band, now))
@@ -366,30 +383,24 @@ class Terminal:
                 return "ended"
         return "earlier"
 
-    def restart(self) -> None:
+    def restart(self, visit: str | None = None) -> str | None:
         """A helper starts over: the open visit ends (cancelled, assisted) and the first screen
         shows; a card still in the reader is reset on the card worker (no PIN stays verified)
         and read again as a new visit."""
         with self._lock:
-            self._event(self.flow.restart)
+            applied = self._on_visit(visit, self.flow.restart)
             card_present = self.flow.card_present
             self._card = None
         if card_present:
             self.worker.reread()
+        return applied
 
-    def allow_last_try(self, visit: str | None = None) -> None:
+    def allow_last_try(self, visit: str | None = None) -> str | None:
         """Staff side: after talking to the resident, allow the one remaining PIN try.
 
         ``visit`` is the visit the helper's panel showed: another (stale) one is refused.
         """
-
-        def allow(now: float) -> None:
-            session = self.flow.session
-            if visit is not None and (session is None or session.visit_id != visit):
-                raise InvalidTransition("the panel showed another visit")
-            self.flow.allow_last_try(now)
-
-        self._event(allow)
+        return self._on_visit(visit, self.flow.allow_last_try)
 
     def submit_pin(self, pin: bytearray) -> None:
         """Hand the PIN to the registration thread. A second tap finds the step changed and is refused."""

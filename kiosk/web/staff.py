@@ -159,21 +159,23 @@ def state():
 @staff_required
 def action():
     terminal = current_terminal()
+    # the visit the panel showed: an action naming another one is refused (never recorded),
+    # and the record names the visit the terminal really acted on, not the form's word for it
+    shown = request.form.get("visit") or None
     handlers = {
-        "cancel": terminal.staff_cancel,
+        "cancel": lambda: terminal.staff_cancel(shown),
         "allow_last_try": lambda: terminal.allow_last_try(request.form.get("visit", "")),
-        "assisted": lambda: terminal.set_assisted(True),
-        "self_service": lambda: terminal.set_assisted(False),
-        "restart": terminal.restart,
+        "assisted": lambda: terminal.set_assisted(True, shown),
+        "self_service": lambda: terminal.set_assisted(False, shown),
+        "restart": lambda: terminal.restart(shown),
     }
     kind = request.form.get("action", "")
     handler = handlers.get(kind)
     if handler is None:
         flash(s_("Unknown action."), "error")
         return redirect(url_for(".panel"))
-    visit = request.form.get("visit") or terminal.staff_snapshot()["visit"]
     try:
-        handler()
+        visit = handler()
     except InvalidTransition:
         flash(s_("That is not possible at this step any more."), "error")
     else:

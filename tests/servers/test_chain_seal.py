@@ -220,6 +220,53 @@ def test_editing_a_helpers_shift_hours_is_caught(tmp_path, cli):
     assert done.exit_code == 1 and "shift 1" in done.stderr
 
 
+def test_deleting_a_helpers_shift_is_caught(tmp_path, cli):
+    """The review deleted a shift row from accounts.sqlite3 (editing was caught); verify passed."""
+    import sqlite3
+
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    accounts = composition.account_store(settings.load(str(config)))
+    accounts.create_staff("helper1", "482913")
+    for _ in range(2):
+        accounts.start_shift("helper1", "本庁舎", "kiosk-1")
+        accounts.end_shift("helper1")
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+
+    with sqlite3.connect(accounts.path) as db:
+        db.execute("DELETE FROM shifts WHERE id = 2")
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "1 shift deleted" in done.stderr
+    (tmp_path / "instance" / "shifts.head").unlink()  # and the head that counted it
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "the sealed head file shifts.head is missing" in done.stderr
+
+
+def test_a_shift_edited_with_every_seal_cleared_is_not_resealed_as_found(tmp_path, cli):
+    """Clearing every shift_mac made the next open adopt the file as one from before the seal."""
+    import sqlite3
+
+    from kiosk import composition, settings
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'demo = true\ninstance_path = "{tmp_path / "instance"}"\n')
+    accounts = composition.account_store(settings.load(str(config)))
+    accounts.create_staff("helper1", "482913")
+    accounts.start_shift("helper1", "本庁舎", "kiosk-1")
+    accounts.end_shift("helper1")
+    with sqlite3.connect(accounts.path) as db:
+        db.execute("UPDATE shifts SET started_at = '2026-11-05T00:00:00+00:00', shift_mac = NULL")
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "shift 1 not proven by the seal" in done.stderr
+    (tmp_path / "instance" / "shifts.head").unlink()  # and the head that says sealed shifts exist
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and "the sealed head file shifts.head is missing" in done.stderr
+
+
 def kiosk_with_actions(tmp_path):
     """An installed kiosk's config and accounts: one helper who marked three visits."""
     from kiosk import composition, settings
@@ -266,6 +313,31 @@ def test_the_newest_staff_action_deleted_is_caught_by_verify(tmp_path, cli):
 
     done = cli("stats", "verify", "--config", config)
     assert done.exit_code == 1 and "staff action 3 (the sealed head) is missing" in done.stderr
+
+
+@pytest.mark.parametrize("head", ["chain.head", "actions.head"])
+def test_a_deleted_head_file_is_reported_by_verify_and_only_the_kiosks_start_rewrites_it(tmp_path, cli, head,
+                                                                                          caplog):  # fmt: skip
+    from kiosk import composition, settings
+
+    config, accounts = kiosk_with_actions(tmp_path)
+    loaded = settings.load(str(config))
+    composition.stats_store(loaded).append([legacy_event(n) for n in range(3)])
+    assert cli("stats", "verify", "--config", config).exit_code == 0
+    (tmp_path / "instance" / head).unlink()  # the attacker, after deleting the newest rows
+
+    done = cli("stats", "verify", "--config", config)
+    assert done.exit_code == 1 and f"the sealed head file {head} is missing" in done.stderr
+    assert "restore" in done.stderr
+    assert cli("stats", "verify", "--config", config).exit_code == 1  # still missing: never quietly recreated
+    assert not (tmp_path / "instance" / head).exists()
+
+    with caplog.at_level("WARNING"):  # the kiosk's own start writes a new head, and says so
+        composition.stats_store(loaded, repair_head=True)
+        composition.account_store(loaded, repair_head=True)
+    assert (tmp_path / "instance" / head).exists()
+    assert any(r.levelname == "WARNING" and head in r.getMessage() for r in caplog.records)
+    assert cli("stats", "verify", "--config", config).exit_code == 0
 
 
 def test_two_kiosks_sharing_postgresql_each_seal_their_rows_and_a_rewrite_is_caught(tmp_path, cli, postgres):

@@ -90,6 +90,24 @@ def test_merge_refuses_an_edited_staff_actions_file(tmp_path, cli):
     path.write_text(path.read_text(encoding="utf-8-sig").replace(",assisted,", ",self_service,"), encoding="utf-8-sig")
 
     done = cli("stats", "merge", tmp_path / "k1.csv", "--out", tmp_path / "merged.csv")
+    assert done.exit_code == 1 and "k1.staff_actions.csv differs from the file the terminal signed" in done.output
+    assert not (tmp_path / "merged.csv").exists()
 
+    (tmp_path / "k1.csv.head").unlink()  # without the signed digest, its own chain still names the row
+    done = cli("stats", "merge", tmp_path / "k1.csv", "--out", tmp_path / "merged.csv")
     assert done.exit_code == 1 and "staff action 1 was altered" in done.output
     assert not (tmp_path / "merged.csv").exists()
+
+
+def test_merge_refuses_shifts_stretched_after_the_export(tmp_path, cli):
+    own, _ = kiosk(tmp_path, "own", "kiosk-01")
+    assert cli("stats", "export", "--out", tmp_path / "k1.csv", "--config", own).exit_code == 0
+    path = tmp_path / "k1.shifts.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    assert "2026-11-05T02:30:00" in text
+    path.write_text(text.replace("2026-11-05T02:30:00", "2026-11-05T12:30:00"), encoding="utf-8-sig")
+
+    done = cli("stats", "merge", tmp_path / "k1.csv", "--out", tmp_path / "merged.csv")
+
+    assert done.exit_code == 1 and "k1.shifts.csv differs from the file the terminal signed" in done.output
+    assert not (tmp_path / "merged.csv").exists() and not (tmp_path / "merged.shifts.csv").exists()

@@ -175,7 +175,22 @@ def test_merge_proves_each_export_against_its_signed_head_and_names_what_it_cann
     done = cli("stats", "merge", first, "--out", merged)
     assert done.exit_code == 0 and "no signed head beside it: rows 1-3 proven by no signed head" in done.stdout
     done = cli("stats", "merge", first, "--head", paper, "--out", merged)
-    assert done.exit_code == 1 and "held by no export" in done.stdout
+    assert done.exit_code == 1 and "SIGNED HEAD REFUSED: no signed head beside it" in done.stdout
+
+
+def test_with_a_known_key_an_export_whose_signed_head_was_deleted_is_refused(tmp_path, cli):
+    config, export = _kiosk_export(tmp_path, cli, "kiosk-01", 3)
+    paper = cli("stats", "head", "--day", "2026-11-05", "--config", config).stdout.strip()
+    key = paper.split(" ")[-1].removeprefix("key=")
+    rewrite_export(export, lambda rows: [rows[0], rows[2]])  # row 2 dropped, the plain chain recomputed
+    (tmp_path / "kiosk-01.csv.head").unlink()
+
+    merged = tmp_path / "merged.csv"
+    for given in (("--key", key), ("--head", paper)):
+        done = cli("stats", "merge", export, *given, "--out", merged)
+        assert done.exit_code == 1, done.output
+        assert "kiosk-01.csv: 2 events, SIGNED HEAD REFUSED: no signed head beside it" in done.stdout
+        assert not merged.exists()
 
 
 def _last_hash(path) -> str:

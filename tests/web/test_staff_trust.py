@@ -112,6 +112,28 @@ def test_every_staff_action_is_recorded_with_the_acting_account_and_the_visit(ma
     assert accounts.actions.verify().ok
 
 
+def test_an_action_naming_another_visit_is_refused_and_never_recorded_under_a_forged_id(make_app):
+    app = make_app(age_source="staff")
+    app.config["WTF_CSRF_ENABLED"] = False
+    accounts = app.extensions["kiosk.accounts"]
+    accounts.create_staff(STAFF_CODE, STAFF_PIN)
+    terminal, demo = app.extensions["kiosk.terminal"], app.extensions["kiosk.demo"]
+    client = app.test_client()
+    AuthActions(client).staff_login()
+    demo.insert("hanako")
+    wait_until(lambda: terminal.snapshot()["step"] == "consent")
+    visit = terminal.staff_snapshot()["visit"]
+
+    for kind in ("assisted", "self_service", "cancel", "restart"):
+        client.post("/staff/action", data={"action": kind, "visit": "forged-visit"})
+    assert terminal.snapshot()["step"] == "consent"  # nothing was done to the real visit
+    assert terminal.staff_snapshot()["visit"] == visit
+    assert accounts.actions.actions() == []
+
+    client.post("/staff/action", data={"action": "assisted", "visit": visit})
+    assert [(a["kind"], a["visit_id"]) for a in accounts.actions.actions()] == [("assisted", visit)]
+
+
 def test_parallel_wrong_staff_pins_all_count_towards_the_lock_out(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
