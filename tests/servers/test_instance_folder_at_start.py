@@ -20,9 +20,11 @@ def folder(tmp_path_factory):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)], check=True)
     from kiosk import create_app
 
-    create_app({"demo": True, "instance_path": str(path), "secret_key": "t"})  # its files, as a first run left them
-    yield path
-    subprocess.run(["umount", "-l", str(path)], capture_output=True)
+    try:
+        create_app({"demo": True, "instance_path": str(path), "secret_key": "t"})  # its files, as a first run left them
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
 def kiosk(command: str, folder: Path, tmp_path: Path) -> subprocess.CompletedProcess:
