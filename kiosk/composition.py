@@ -4,6 +4,7 @@ factory and for every CLI command alike."""
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class Parts:
 
 # The instance folder holds PIN hashes, statistics and keys: nobody else on the box reads them.
 PRIVATE_UMASK = 0o077
+WRITE_PROBE_BYTES = 64 * 1024  # a start writes SQLite pages and the outbox's first lines
 
 
 def keep_files_private() -> None:
@@ -84,17 +86,29 @@ def private_file(path: Path) -> Path:
 
 
 def instance_folder(settings: Settings, source: str = "config") -> Path:
-    """The instance folder, created private and proven writable (else a one-line ConfigError)."""
+    """The instance folder, created private and proven writable, with room to write (else a
+    one-line ConfigError saying what to do): a full or read-only folder at start would
+    otherwise fail deep inside SQLite with a traceback."""
     keep_files_private()
     instance = settings.instance
+    probe = instance / ".write-test"
     try:
         private_folder(instance)
-        probe = instance / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, bytes(WRITE_PROBE_BYTES))  # an empty file fits even on a full disk
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            todo = "free space on its disk"
+        else:
+            todo = "make it writable for the kiosk's user (a read-write mount, owned by that user)"
         raise ConfigError(
-            f"{source}: key 'instance_path': {instance} is not a writable folder ({exc.strerror})"
+            f"{source}: key 'instance_path': {instance} cannot be written ({exc.strerror}): {todo}, then start "
+            "again (it holds stats.sqlite3, accounts.sqlite3 and stats-outbox.jsonl)"
         ) from None
     return instance
 

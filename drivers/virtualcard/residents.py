@@ -94,5 +94,8 @@ def load_residents(path: str | Path = DEFAULT_RESIDENTS) -> dict[str, Resident]:
             key=key, label=entry.get("label", key), **{k: v for k, v in entry.items() if k != "label"}
         )
     if not residents:
-        raise ResidentConfigError(f"{path}: no [resident.NAME] tables")
+        raise ResidentConfigError(
+            f"{path}: the residents file has no [resident.NAME] tables; add at least one (the fields are in "
+            f"{DEFAULT_RESIDENTS}) or remove key 'residents_file' to use that shipped file"
+        )
     return residents

@@ -32,8 +32,11 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    checked: bool = True  # False: a part that could not be looked at (what it needs is down)
 
     def line(self) -> str:
+        if not self.checked:
+            return f"--   {self.name}: {self.detail}"
         if self.ok:
             return f"OK   {self.name}: {self.detail}"
         return f"FAIL {self.name}: {self.detail} -> fix: {self.fix}"
@@ -45,6 +48,10 @@ def ok(name: str, detail: str) -> Check:
 
 def fail(name: str, detail: str, fix: str) -> Check:
     return Check(name, False, detail, fix)
+
+
+def not_checked(name: str, because: str) -> Check:
+    return Check(name, True, f"not checked ({because})", checked=False)
 
 
 # -- the reader ------------------------------------------------------------------------------
@@ -62,6 +69,8 @@ def check_reader(settings: Settings) -> Iterator[Check]:
         readers = list_readers()
     except ReaderUnavailableError:
         yield fail("pcscd", "not reachable", "sudo systemctl enable --now pcscd.socket (Debian package pcscd)")
+        yield not_checked("reader", "pcscd not reachable")
+        yield not_checked("card", "pcscd not reachable")
         return
     yield ok("pcscd", f"reachable, {len(readers)} reader(s)")
     name = next((r for r in readers if r == settings.reader), None)
@@ -94,6 +103,12 @@ def check_reader(settings: Settings) -> Iterator[Check]:
 
 # -- the registration service --------------------------------------------------------------------
 def check_gateway(settings: Settings) -> Iterator[Check]:
+    if not settings.demo and not settings.gateway_url.startswith("https://"):
+        # `kiosk serve` refuses this config: a counter never registers with the simulator.
+        got = f"is {settings.gateway_url!r}" if settings.gateway_url else "is empty"
+        yield fail("registration service", f"key 'gateway_url' {got}: `kiosk serve` refuses to start",
+                   "set key 'gateway_url' to the https:// URL of the registration service (from the vendor)")
+        return
     if not settings.gateway_url:
         yield ok("registration service", "the simulator in this process (demo: nothing is really registered)")
         return
@@ -252,5 +267,6 @@ def doctor(config_path: str | None) -> None:
         sys.exit(1)
     results = run(settings)
     failed = [r for r in results if not r.ok]
-    click.echo(f"{len(results) + 1 - len(failed)} OK, {len(failed)} FAIL")
+    checked = [r for r in results if r.checked]
+    click.echo(f"{len(checked) + 1 - len(failed)} OK, {len(failed)} FAIL")
     sys.exit(1 if failed else 0)

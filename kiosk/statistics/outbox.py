@@ -8,15 +8,22 @@ the instance folder and fsync'd (file and folder), carrying a unique event id; t
 
 A full disk must not refuse the append: a reserve file of ``RESERVE_BYTES`` is kept beside the
 outbox and given up when an append finds no space, and made again once space is back.
+
+A folder that refuses writes altogether (read-only) leaves visits in memory only: they are
+counted apart (/healthz ``outbox.in_memory``, the helper panel), written as soon as the folder
+takes writes again, and any still in memory when the kiosk stops are counted in ``LOST_FILE``
+(when it can be written at all) so that the next start says so too: never lost silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import json
 import logging
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,6 +36,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_FILE = "stats-outbox.jsonl"
 RESERVE_FILE = "stats-outbox.reserve"
+LOST_FILE = "stats-outbox.lost"  # visits lost at a stop: one "<time> <count>" line per stop
 RESERVE_BYTES = 1 << 20  # about 2,500 visits' records: days of a counter with a full disk
 
 
@@ -47,6 +55,7 @@ class OutboxRecord:
 class OutboxStatus:
     depth: int
     oldest_seconds: float | None  # None when empty
+    in_memory: int = 0  # of ``depth``: kept in memory only (the folder refused them)
 
 
 def _iso(ts: float) -> str:
@@ -83,6 +92,31 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _line(record: OutboxRecord) -> bytes:
+    return (json.dumps({"id": record.event_id, "at": record.appended_at, "values": list(record.values)},
+                       ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # fmt: skip
+
+
+def lost_files(folder: Path) -> list[Path]:
+    """Where a stop counts lost visits: the instance folder, else (it refuses writes) the
+    system's temporary folder, under a name tied to this instance folder."""
+    tag = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:12]
+    return [Path(folder) / LOST_FILE, Path(tempfile.gettempdir()) / f"madoguchi-{tag}-{LOST_FILE}"]
+
+
+def lost_before(folder: Path) -> tuple[int, list[Path]]:
+    """Visits earlier runs lost at a stop, and the files that count them (none: nothing lost)."""
+    total, found = 0, []
+    for path in lost_files(folder):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        found.append(path)
+        total += sum(int(parts[-1]) for line in lines if (parts := line.split()) and parts[-1].isdigit())
+    return total, found
+
+
 def read_records(path: Path) -> list[OutboxRecord]:
     """What a previous run left (replayed at start; counted by `kiosk doctor`). A torn last line
     is an append that never returned, so its visit's screen never said done: it is dropped."""
@@ -114,6 +148,7 @@ class Outbox:
         self.clock = clock
         self._lock = threading.Lock()
         self._file_lock = threading.Lock()  # the file's writers: append and compact (no page takes it)
+        self._unwritten: set[str] = set()  # ids kept in memory only: the folder refused them
         self._records: list[OutboxRecord] = self._load()
         self._keep_reserve()
 
@@ -121,17 +156,21 @@ class Outbox:
         records = read_records(self.path)
         if records:
             log.info("statistics outbox: %d visit(s) from before the restart to deliver", len(records))
+        lost, files = lost_before(self.folder)
+        if files:
+            log.error("statistics outbox: %d finished visit(s) were LOST when the kiosk stopped with its "
+                      "instance folder refusing writes; report them as missing from the statistics, then "
+                      "delete %s", lost, " and ".join(map(str, files)))  # fmt: skip
         return records
 
     # -- the writer -------------------------------------------------------------------
     def append(self, values: tuple) -> OutboxRecord:
         """Append one visit (values in COLUMNS order, the event id first); durable on return."""
         record = OutboxRecord(values[0], self.clock(), tuple(values))
-        line = json.dumps({"id": record.event_id, "at": record.appended_at, "values": list(values)},
-                          ensure_ascii=False, separators=(",", ":")) + "\n"  # fmt: skip
+        line = _line(record)
         with self._file_lock:
             try:
-                self._write(line.encode("utf-8"))
+                self._write(line)
             except OSError as exc:
                 if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not self.reserve_path.exists():
                     raise OutboxError(f"statistics outbox {self.path} cannot be written ({exc.strerror})") from exc
@@ -139,7 +178,7 @@ class Outbox:
                 self.reserve_path.unlink()
                 _fsync_folder(self.folder)
                 try:
-                    self._write(line.encode("utf-8"))
+                    self._write(line)
                 except OSError as again:
                     raise OutboxError(f"statistics outbox {self.path} cannot be written ({again.strerror})") from again
             with self._lock:  # still under the file lock: a compaction now keeps this line
@@ -147,10 +186,44 @@ class Outbox:
         return record
 
     def keep_in_memory(self, values: tuple) -> None:
-        """A visit the folder refused: delivered while this process lives (and written with the
-        next compaction, if the folder takes writes again by then)."""
+        """A visit the folder refused: delivered while this process lives, and written by
+        ``write_kept`` (or the next compaction) once the folder takes writes again."""
         with self._lock:
             self._records.append(OutboxRecord(values[0], self.clock(), tuple(values)))
+            self._unwritten.add(values[0])
+
+    def write_kept(self) -> int:
+        """Append the visits kept in memory only, if the folder takes writes again; returns
+        how many are still in memory only."""
+        with self._file_lock:
+            with self._lock:
+                kept = [r for r in self._records if r.event_id in self._unwritten]
+            if not kept:
+                return 0
+            try:
+                self._write(b"".join(_line(r) for r in kept))
+            except OSError:
+                return len(kept)
+            with self._lock:
+                self._unwritten.difference_update(r.event_id for r in kept)
+                left = len(self._unwritten)
+        log.warning("statistics outbox %s writable again: %d visit(s) kept in memory are on disk now",
+                    self.path, len(kept))  # fmt: skip
+        return left
+
+    def note_lost(self, count: int) -> None:
+        """The kiosk stops with ``count`` visits still in memory only: one line in a lost file
+        (``lost_files``) for the next start, if any takes it (else the journal line is all)."""
+        for path in lost_files(self.folder):
+            try:
+                with open(path, "a", encoding="utf-8") as fh:
+                    fh.write(f"{_iso(self.clock())} {count}\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                return
+            except OSError as exc:
+                problem = f"{path} ({exc.strerror})"
+        log.error("statistics outbox: the count of lost visits cannot be kept in a file either: %s", problem)
 
     def _write(self, data: bytes) -> None:
         created = not self.path.exists()
@@ -198,6 +271,7 @@ class Outbox:
         done = set(event_ids)
         with self._lock:
             self._records = [r for r in self._records if r.event_id not in done]
+            self._unwritten -= done  # in the store now: safe whatever the folder says
         with self._file_lock:
             with self._lock:
                 keep = list(self._records)
@@ -206,6 +280,8 @@ class Outbox:
             except OSError as exc:
                 log.warning("statistics outbox %s not compacted (%s); delivered visits stay in it", self.path, exc)
                 return
+            with self._lock:
+                self._unwritten.difference_update(r.event_id for r in keep)  # the file holds them now
             self._keep_reserve()
 
     def _rewrite(self, keep: list[OutboxRecord]) -> None:
@@ -218,9 +294,7 @@ class Outbox:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             for r in keep:
-                line = json.dumps({"id": r.event_id, "at": r.appended_at, "values": list(r.values)},
-                                  ensure_ascii=False, separators=(",", ":")) + "\n"  # fmt: skip
-                os.write(fd, line.encode("utf-8"))
+                os.write(fd, _line(r))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -233,4 +307,5 @@ class Outbox:
         with self._lock:
             depth = len(self._records)
             oldest = self._records[0].appended_at if self._records else None
-        return OutboxStatus(depth, None if oldest is None else max(0.0, self.clock() - oldest))
+            in_memory = len(self._unwritten)
+        return OutboxStatus(depth, None if oldest is None else max(0.0, self.clock() - oldest), in_memory)

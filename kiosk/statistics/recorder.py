@@ -83,7 +83,8 @@ class Recorder:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Put what was handed over into the outbox, try one last delivery, end both threads.
-        Whatever is not delivered stays in the outbox for the next start."""
+        Whatever is not delivered stays in the outbox for the next start; visits the folder
+        kept refusing are lost, and said so (the journal, and the outbox's lost count)."""
         if self._writer.is_alive():
             self._queue.put(_STOP)
             self._writer.join(timeout)
@@ -91,6 +92,11 @@ class Recorder:
         self._wake.set()
         if self._sender.is_alive():
             self._sender.join(timeout)
+        lost = self.outbox.status().in_memory
+        if lost:
+            log.error("%d finished visit(s) are LOST: the instance folder %s refused them until the kiosk stopped",
+                      lost, self.outbox.folder)  # fmt: skip
+            self.outbox.note_lost(lost)
 
     def record(self, summary: SessionSummary, on_saved: Callable[[], None] | None = None) -> None:
         """Queue one finished visit; returns at once. ``on_saved`` runs once it is on disk."""
@@ -116,8 +122,16 @@ class Recorder:
     # -- the writer: summaries into the outbox ------------------------------------------
     def _write_loop(self) -> None:
         while True:
-            item = self._queue.get()
+            kept = self.outbox.status().in_memory
+            if kept:  # the folder refused visits: try the disk again, before the next visit
+                kept = self.outbox.write_kept()
+            try:
+                item = self._queue.get(timeout=self.retry_seconds if kept else None)
+            except queue.Empty:
+                continue
             if item is _STOP:
+                if kept:
+                    self.outbox.write_kept()  # the last chance before the process ends
                 return
             summary, on_saved = item
             if self.announce is not None:

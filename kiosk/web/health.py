@@ -34,16 +34,18 @@ def health_report() -> dict:
     step, seconds = terminal.time_in_step()
     stuck = step != "idle" and seconds > terminal.STUCK_AFTER_SECONDS
     return {
-        "ok": reader_ok and writable and gateway_ok and terminal.pending_events == 0 and not stuck,
+        "ok": reader_ok and writable and gateway_ok and terminal.pending_events == 0 and not stuck
+        and outbox.in_memory == 0,
         "version": kiosk.__version__,
         "reader": {"name": terminal.worker.reader.name, "status": snapshot["reader"], "ok": reader_ok},
         "card": {"present": snapshot["card_present"], "step": snapshot["step"]},
         "visit": {"step": step, "seconds_in_step": round(seconds, 1), "stuck": stuck},
         "database": {"writable": writable, "pending_events": terminal.pending_events,
                      "kind": "sqlite" if terminal.stats.is_sqlite else "postgresql"},  # fmt: skip
-        # Visits on the kiosk's disk waiting for the store (kiosk/statistics/outbox.py).
+        # Visits waiting for the store (kiosk/statistics/outbox.py); ``in_memory`` of them are NOT
+        # on the kiosk's disk (its instance folder refuses writes): lost if the kiosk stops now.
         "outbox": {"depth": outbox.depth, "oldest_seconds": None if outbox.oldest_seconds is None
-                   else round(outbox.oldest_seconds)},  # fmt: skip
+                   else round(outbox.oldest_seconds), "in_memory": outbox.in_memory},  # fmt: skip
         "gateway": {"reachable": gateway_ok, "kind": gateway_kind(terminal.gateway)},
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -107,8 +109,14 @@ def help_desk():
 
 def _my_shift_start():
     """When the signed-in helper's open shift at this kiosk began (None: no open shift here)."""
-    mine = [start for code, start in accounts().on_duty(current_app.config["KIOSK"].terminal_id)
-            if code == session["staff"]]  # fmt: skip
+    try:
+        on_duty = accounts().on_duty(current_app.config["KIOSK"].terminal_id)
+    except sqlite3.OperationalError as exc:
+        # The instance folder refuses writes (SQLite cannot open its WAL there): the panel must
+        # still show the helper that visits are not on disk, without the shift's list.
+        logging.getLogger(__name__).warning("staff accounts not readable (%s): the panel shows no shift list", exc)
+        return None
+    mine = [start for code, start in on_duty if code == session["staff"]]
     return mine[0] if mine else None
 
 

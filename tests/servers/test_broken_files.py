@@ -27,7 +27,8 @@ def test_a_damaged_statistics_file_stops_with_one_line(tmp_path, config, cli, da
     assert store_file.read_bytes() == damage  # left as found, for the backup and the inquiry
 
 
-@pytest.mark.parametrize("content", [b"[resident.x\nbirth_date = ", None], ids=["garbage", "missing"])
+@pytest.mark.parametrize("content", [b"[resident.x\nbirth_date = ", None, b"# nobody yet\n"],
+                         ids=["garbage", "missing", "empty"])  # fmt: skip
 def test_a_broken_residents_file_stops_the_demo_with_one_line(tmp_path, cli, content):
     residents = tmp_path / "residents.toml"
     if content is not None:
@@ -40,6 +41,7 @@ def test_a_broken_residents_file_stops_the_demo_with_one_line(tmp_path, cli, con
     assert done.exit_code != 0
     (line,) = done.stderr.strip().splitlines()
     assert str(residents) in line and "residents file" in line
+    assert "restore it" in line if content is None or b"[" in content else "add at least one" in line
 
 
 

@@ -118,7 +118,7 @@ def test_every_finished_visit_reaches_the_store_exactly_once(kiosk_and_fault, re
         kiosk.start()
         kiosk.finish_visits(1)
     kiosk.wait_delivered()
-    assert kiosk.health()["outbox"] == {"depth": 0, "oldest_seconds": None}
+    assert kiosk.health()["outbox"] == {"depth": 0, "oldest_seconds": None, "in_memory": 0}
     kiosk.kill()
     stored_once(fault.url, cli, kiosk.config, 4)
 

@@ -63,7 +63,7 @@ def test_an_unwritable_instance_folder_is_one_line_naming_the_key(tmp_path, cli)
     done = cli("serve", "--config", config)
     assert done.exit_code != 0
     (line,) = done.stderr.strip().splitlines()
-    assert "instance_path" in line and "not a writable folder" in line
+    assert "instance_path" in line and "cannot be written" in line and "make it writable" in line
 
 
 def test_settings_are_typed_attributes_with_overrides_over_the_file(tmp_path):
