@@ -28,10 +28,10 @@ def venue(make_app, tmp_path, pki_dir):
 
     with ExitStack() as stack:
         peers = [kiosk("kiosk-02"), kiosk("kiosk-03")]
-        urls = [f"http://{stack.enter_context(serving(app))}/staff/" for app in peers]
+        urls = [f"http://{stack.enter_context(serving(app)).staff_address}/staff/" for app in peers]
         home = kiosk("kiosk-01", venue_peers=urls)
         home.extensions["kiosk.accounts"].create_staff(STAFF_CODE, STAFF_PIN)
-        yield f"http://{stack.enter_context(serving(home))}", home, *peers
+        yield f"http://{stack.enter_context(serving(home)).staff_address}", home, *peers
 
 
 def test_one_tablet_follows_three_kiosks_and_records_help_after_a_visit(browser, venue):
