@@ -356,17 +356,18 @@ class Terminal:
     def set_age_band(self, band: str, by: str = "") -> None:
         self._event(self._by(by, lambda now: self.flow.set_age_band(band, now)))
 
-    def help_target(self, event_id: str, assisted: bool | None = None, age_band: str | None = None) -> str:
+    def help_target(self, event_id: str, assisted: bool | None = None, age_band: str | None = None,
+                    by: str = "") -> str:  # fmt: skip
         """Where a helper's note on visit ``event_id`` lands: 'current' (the open visit, whose
-        own row will say it too), 'ended' (the visit just finished, still on screen) or
-        'earlier'. The caller writes the help row, off this lock."""
+        own row will say it too, naming ``by`` as acting), 'ended' (the visit just finished,
+        still on screen) or 'earlier'. The caller writes the help row, off this lock."""
         with self._lock:
             session = self.flow.session
             if session is not None and session.event_id == event_id:
                 if assisted is not None:
-                    self._event(lambda now: self.flow.set_assisted(assisted, now))
+                    self._event(self._by(by, lambda now: self.flow.set_assisted(assisted, now)))
                 if age_band is not None:
-                    self._event(lambda now: self.flow.set_age_band(age_band, now))
+                    self._event(self._by(by, lambda now: self.flow.set_age_band(age_band, now)))
                 return "current"
             ended = self._last_ended
             if ended is not None and ended.event_id == event_id:
