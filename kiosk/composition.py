@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from kiosk.gateway.simulator import SimulatedGateway
 from kiosk.settings import ConfigError, Settings
 from kiosk.slip import SlipPrinter
 from kiosk.staff.accounts import AccountStore
+from kiosk.statistics.help import staff_pseudonym
 from kiosk.statistics.opener import LastHead, LazyStatsStore
 from kiosk.statistics.outbox import Outbox
 from kiosk.statistics.seal import Seal
@@ -234,4 +236,12 @@ def build(settings: Settings, reader: CardReader | None = None) -> Parts:
     slip = SlipPrinter(settings.slip_printer, settings.slip_cups_server, terminal.nudge)
     help = HelpDesk(terminal, terminal.stats, settings, terminal.installation_key)
     venue = VenueWatch(settings.venue_peers, settings.venue_token)
-    return Parts(terminal=terminal, demo=demo, accounts=account_store(settings), slip=slip, help=help, venue=venue)
+    accounts = account_store(settings)
+    terminal.recorder.on_duty = helpers_on_duty(accounts, settings.terminal_id, terminal.installation_key)
+    return Parts(terminal=terminal, demo=demo, accounts=accounts, slip=slip, help=help, venue=venue)
+
+
+def helpers_on_duty(accounts: AccountStore, terminal_id: str, key: bytes) -> Callable[[], list[str]]:
+    """The pseudonyms of the helpers whose shift at ``terminal_id`` is open, the same ones their
+    help rows carry: asked by the recorder's writer thread (it reads the accounts file)."""
+    return lambda: [staff_pseudonym(key, code) for code, _ in accounts.on_duty(terminal_id)]

@@ -130,7 +130,8 @@ class HelpLedger:
 def fold_help(events: Iterable[dict], help_rows: Iterable[dict]) -> Iterator[dict]:
     """Events as the report counts them: the newest 'assisted'/'self-service' a helper recorded
     wins over the visit's own flag, a helper's age band fills one the card did not give, and
-    each event gets ``help_categories`` (sorted ids) and ``helpers`` (the pseudonyms who acted)."""
+    each event with help rows gets ``help_categories`` (sorted ids) and ``helpers`` (the pseudonyms
+    who acted: on the visit itself, its own ``acted_by``, or later, the help rows')."""
     by_event: dict[str, list[dict]] = {}
     for row in help_rows:
         by_event.setdefault(row["event_id"], []).append(row)
@@ -152,7 +153,8 @@ def fold_help(events: Iterable[dict], help_rows: Iterable[dict]) -> Iterator[dic
             if kind == HelpKind.CATEGORY:
                 categories.add(row["value"])
         folded["help_categories"] = " ".join(sorted(categories))
-        folded["helpers"] = " ".join(sorted({r["acted_by"] for r in rows if r["acted_by"]}))
+        acted = set((event.get("acted_by") or "").split()) | {r["acted_by"] for r in rows if r["acted_by"]}
+        folded["helpers"] = " ".join(sorted(acted))
         yield folded
 
 

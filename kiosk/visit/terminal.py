@@ -335,26 +335,39 @@ class Terminal:
         with self._lock:
             self.flow.note_option_used(name)
 
-    def staff_cancel(self) -> None:
-        self._event(self.flow.staff_cancel)
+    def _by(self, by: str, action: Callable[[float], None]) -> Callable[[float], None]:
+        """``action`` done by the helper with pseudonym ``by``: once it succeeds, the visit it
+        acted on names them (its row's acted_by); nothing is noted when it is refused."""
 
-    def set_assisted(self, assisted: bool) -> None:
-        self._event(lambda now: self.flow.set_assisted(assisted, now))
+        def run(now: float) -> None:
+            session = self.flow.session
+            action(now)
+            if by and session is not None:
+                session.acted_by = session.acted_by | {by}
 
-    def set_age_band(self, band: str) -> None:
-        self._event(lambda now: self.flow.set_age_band(band, now))
+        return run
 
-    def help_target(self, event_id: str, assisted: bool | None = None, age_band: str | None = None) -> str:
+    def staff_cancel(self, by: str = "") -> None:
+        self._event(self._by(by, self.flow.staff_cancel))
+
+    def set_assisted(self, assisted: bool, by: str = "") -> None:
+        self._event(self._by(by, lambda now: self.flow.set_assisted(assisted, now)))
+
+    def set_age_band(self, band: str, by: str = "") -> None:
+        self._event(self._by(by, lambda now: self.flow.set_age_band(band, now)))
+
+    def help_target(self, event_id: str, assisted: bool | None = None, age_band: str | None = None,
+                    by: str = "") -> str:  # fmt: skip
         """Where a helper's note on visit ``event_id`` lands: 'current' (the open visit, whose
-        own row will say it too), 'ended' (the visit just finished, still on screen) or
-        'earlier'. The caller writes the help row, off this lock."""
+        own row will say it too, naming ``by`` as acting), 'ended' (the visit just finished,
+        still on screen) or 'earlier'. The caller writes the help row, off this lock."""
         with self._lock:
             session = self.flow.session
             if session is not None and session.event_id == event_id:
                 if assisted is not None:
-                    self._event(lambda now: self.flow.set_assisted(assisted, now))
+                    self._event(self._by(by, lambda now: self.flow.set_assisted(assisted, now)))
                 if age_band is not None:
-                    self._event(lambda now: self.flow.set_age_band(age_band, now))
+                    self._event(self._by(by, lambda now: self.flow.set_age_band(age_band, now)))
                 return "current"
             ended = self._last_ended
             if ended is not None and ended.event_id == event_id:
@@ -366,21 +379,22 @@ class Terminal:
                 return "ended"
         return "earlier"
 
-    def restart(self) -> None:
+    def restart(self, by: str = "") -> None:
         """A helper starts over: the open visit ends (cancelled, assisted) and the first screen
         shows; a card still in the reader is reset on the card worker (no PIN stays verified)
         and read again as a new visit."""
         with self._lock:
-            self._event(self.flow.restart)
+            self._event(self._by(by, self.flow.restart))
             card_present = self.flow.card_present
             self._card = None
         if card_present:
             self.worker.reread()
 
-    def allow_last_try(self, visit: str | None = None) -> None:
+    def allow_last_try(self, visit: str | None = None, by: str = "") -> None:
         """Staff side: after talking to the resident, allow the one remaining PIN try.
 
-        ``visit`` is the visit the helper's panel showed: another (stale) one is refused.
+        ``visit`` is the visit the helper's panel showed: another (stale) one is refused;
+        ``by`` is the helper's pseudonym, noted on the visit.
         """
 
         def allow(now: float) -> None:
@@ -389,7 +403,7 @@ class Terminal:
                 raise InvalidTransition("the panel showed another visit")
             self.flow.allow_last_try(now)
 
-        self._event(allow)
+        self._event(self._by(by, allow))
 
     def submit_pin(self, pin: bytearray) -> None:
         """Hand the PIN to the registration thread. A second tap finds the step changed and is refused."""

@@ -159,12 +159,13 @@ def state():
 @staff_required
 def action():
     terminal = current_terminal()
+    by = help_desk().pseudonym(session["staff"])  # the visit's row names the helper so, never by code
     handlers = {
-        "cancel": terminal.staff_cancel,
-        "allow_last_try": lambda: terminal.allow_last_try(request.form.get("visit", "")),
-        "assisted": lambda: terminal.set_assisted(True),
-        "self_service": lambda: terminal.set_assisted(False),
-        "restart": terminal.restart,
+        "cancel": lambda: terminal.staff_cancel(by),
+        "allow_last_try": lambda: terminal.allow_last_try(request.form.get("visit", ""), by),
+        "assisted": lambda: terminal.set_assisted(True, by),
+        "self_service": lambda: terminal.set_assisted(False, by),
+        "restart": lambda: terminal.restart(by),
     }
     kind = request.form.get("action", "")
     handler = handlers.get(kind)
@@ -188,7 +189,7 @@ def age_band():
     if form.validate_on_submit():
         visit = current_terminal().staff_snapshot()["visit"]
         try:
-            current_terminal().set_age_band(form.band.data)
+            current_terminal().set_age_band(form.band.data, help_desk().pseudonym(session["staff"]))
             record_action("age_band", visit, form.band.data)
             flash(s_("Age band recorded."), "info")
         except InvalidTransition:

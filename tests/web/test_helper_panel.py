@@ -134,6 +134,8 @@ def test_help_during_the_visit_lands_in_its_own_row_too(app, client, helper, dem
     wait_recorded(terminal)
     (row,) = terminal.stats.events()
     assert row["event_id"] == event and row["assisted"] == 1
+    me = app.extensions["kiosk.help"].pseudonym("helper1")
+    assert row["acted_by"] == me and row["staff_on_duty"] == me  # the row itself names the helper
 
 
 @pytest.mark.parametrize("table", [STEP_WORDS, REASON_WORDS, READER_WORDS, OTHER_WORDS])
