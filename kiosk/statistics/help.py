@@ -158,8 +158,13 @@ def fold_help(events: Iterable[dict], help_rows: Iterable[dict]) -> Iterator[dic
         yield folded
 
 
+def folded_events(store: StatsStore, ended: tuple[str, str] | None = None, with_chain: bool = False) -> Iterator[dict]:
+    """The store's events (``ended``: ISO UTC bounds) with the help recorded on them folded in,
+    streamed: what every figure and every manager export counts (report, close-out, CSV)."""
+    help_rows = HelpLedger(store).rows()  # few beside the events; read before the events stream
+    return fold_help(store.events(with_chain=with_chain, ended=ended), help_rows)
+
+
 def events_with_help(store: StatsStore, ended: tuple[str, str] | None = None, with_chain: bool = False) -> list[dict]:
-    """The store's events (``ended``: ISO UTC bounds) with the help recorded on them folded in:
-    what the monthly figures count."""
-    events = list(store.events(with_chain=with_chain, ended=ended))
-    return list(fold_help(events, HelpLedger(store).rows(e["event_id"] for e in events)))
+    """``folded_events`` as a list (the monthly figures go over them more than once)."""
+    return list(folded_events(store, ended, with_chain))

@@ -17,7 +17,7 @@ from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
 from kiosk.statistics import claim_document, claim_pdf, exports
 from kiosk.statistics.checkpoint import verify_recent
 from kiosk.statistics.closeout import close_day, day_bounds, signed_head_before
-from kiosk.statistics.help import events_with_help
+from kiosk.statistics.help import events_with_help, folded_events
 from kiosk.statistics.month_cache import MONTHS
 from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
 from kiosk.statistics.seal import signed_head
@@ -228,8 +228,9 @@ def export_events():
     def sign(seq: int, row_hash: str) -> str:
         return signed_head(current_app.config["KIOSK"].instance, today, seq, row_hash)
 
+    events = folded_events(stats, with_chain=True)  # help recorded after a visit counts here too
     return _csv_response(lambda out: exports.write_events_with_head(
-        stats.events(with_chain=True), start, sign, out, _tz(), _lang(), _training()), "events.csv")  # fmt: skip
+        events, start, sign, out, _tz(), _lang(), _training()), "events.csv")  # fmt: skip
 
 
 @bp.get("/export/summary.csv")
