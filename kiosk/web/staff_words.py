@@ -45,7 +45,7 @@ READER_WORDS = {
 }
 
 OUTCOME_WORDS = {
-    "registered": s_l("Registered"),
+    "registered": s_l("Registered"),  # an outcome (登録しました), not the count (Newly registered)
     "already_registered": s_l("Was already registered"),
     "declined": s_l("Did not agree"),
     "not_completed": s_l("Not completed"),

@@ -57,6 +57,7 @@ def test_close_day_prints_the_days_totals_and_a_signed_head_that_verify_accepts(
 
     page = manager.get("/manager/close-day?date=2026-11-05").get_data(as_text=True)
     assert 'data-total="sessions">3<' in page and 'data-total="assisted">1<' in page
+    assert '<th scope="row">新規登録</th><td data-total="registered">3<' in page  # a count, not an outcome
     assert signed_line(page) == head  # the page and the command print the same line for the file
 
 

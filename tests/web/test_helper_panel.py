@@ -58,7 +58,7 @@ def test_help_after_done_is_recorded_and_counted_with_who_was_on_duty(app, clien
     (event,) = terminal.stats.events()
     assert event["assisted"] == 0  # stored as self-service: the helper came too late for the row
     page = text_of(client)
-    assert "直前の利用" in page and "登録しました" in page  # the visit that just ended, in words
+    assert "直前の利用: 登録しました" in " ".join(page.split())  # the visit that just ended, in words
     answer = client.post("/staff/help", data={"event": event["event_id"], "kind": "assisted"}, follow_redirects=True)
     assert "記録しました" in answer.get_data(as_text=True)
     client.post("/staff/help", data={"event": event["event_id"], "kind": "category", "value": "pin_help"})
