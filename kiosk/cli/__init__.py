@@ -402,8 +402,9 @@ def report(month: str, out: str | None, from_export: str | None, pdf: str | None
     rows = summary_rows(figures, lang)
     if pdf:
         venues = sorted(set(figures.figures.by_venue) | set(figures.hours_by_venue)) or [settings.venue]
+        chains = claim_document.chain_proofs(events, month_bounds(month, tz)) if from_export else None
         doc = claim_document.build(figures, settings.organisation_name, venues, head,
-                                   dt.datetime.now(tz).date(), lang)  # fmt: skip
+                                   dt.datetime.now(tz).date(), lang, chains)  # fmt: skip
         with open(pdf, "wb") as fh:
             fh.write(claim_pdf.render_pdf(doc))
         click.echo(f"実績報告 for {month} written to {pdf}")

@@ -12,6 +12,7 @@ from kiosk import composition, settings
 from kiosk.statistics.help import Help, HelpKind, HelpLedger, events_with_help
 from kiosk.statistics.report import monthly_report, summary_columns, summary_rows
 from kiosk.statistics.store import StatsStore
+from tests.support.cups_harness import pdf_text
 from tests.support.legacy_stats import legacy_event
 
 TERMINALS = ("kiosk-01", "kiosk-02")
@@ -124,3 +125,22 @@ def test_merge_refuses_an_edited_help_file(tmp_path, cli):
 
     assert done.exit_code == 1 and "help row 1 was altered" in done.output
     assert not (tmp_path / "merged.csv").exists()
+
+
+def test_the_merged_reports_proof_names_each_terminals_rows_and_head(tmp_path, cli):
+    exports = []
+    for terminal in TERMINALS:
+        own, _ = kiosk(tmp_path, f"own-{terminal}", terminal)
+        exports.append(tmp_path / f"{terminal}.csv")
+        assert cli("stats", "export", "--out", exports[-1], "--config", own).exit_code == 0
+    assert cli("stats", "merge", *exports, "--out", tmp_path / "merged.csv").exit_code == 0
+
+    done = cli("stats", "report", "--month", "2026-11", "--from-export", tmp_path / "merged.csv",
+               "--pdf", tmp_path / "claim.pdf")  # fmt: skip
+
+    assert done.exit_code == 0, done.output
+    text = " ".join(pdf_text(tmp_path / "claim.pdf").split())
+    for terminal, export in zip(TERMINALS, exports, strict=True):
+        with open(export, encoding="utf-8-sig", newline="") as fh:
+            head = list(csv.DictReader(fh))[-1]["row_hash"]
+        assert f"対象記録の連番 ({terminal}): 1 – 3" in text and f"チェーンヘッド ({terminal}): {head}" in text
