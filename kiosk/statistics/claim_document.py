@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kiosk.i18n.code_words import REASONS, code_word
 from kiosk.i18n.staff_words import StaffWord, s_word, translate
 from kiosk.statistics.report import MonthlyReport
 
@@ -161,7 +162,8 @@ def build(report: MonthlyReport, organisation: str, venues: list[str], head: str
     if auto:
         remarks.append(w("auto_note", n=auto))
     if f.not_completed:
-        remarks.append(w("reasons", text=", ".join(f"{k} {v}" for k, v in sorted(f.not_completed.items()))))
+        remarks.append(w("reasons", text=", ".join(f"{code_word(REASONS, k, lang)} {v}"
+                                                          for k, v in sorted(f.not_completed.items()))))
     rows = f"{f.rows[0]} – {f.rows[1]}" if f.rows else w("none")
     proof = [(w("row_range"), rows), (w("chain_head"), head)]
     if chains:
