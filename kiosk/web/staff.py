@@ -28,7 +28,15 @@ from kiosk.web.signin import (
     sign_out,
     staff_required,
 )
-from kiosk.web.staff_words import AGE_BAND_WORDS, OUTCOME_WORDS, READER_WORDS, REASON_WORDS, STEP_WORDS, word
+from kiosk.web.staff_words import (
+    AGE_BAND_WORDS,
+    LANGUAGE_WORDS,
+    OUTCOME_WORDS,
+    READER_WORDS,
+    REASON_WORDS,
+    STEP_WORDS,
+    word,
+)
 from kiosk.web.staff_words import table as word_table
 from kiosk.web.throttle import Throttle
 
@@ -117,6 +125,7 @@ def panel_words() -> dict:
     settings = current_app.config["KIOSK"]
     return {"words": word_table(), "word": word, "STEP_WORDS": STEP_WORDS, "REASON_WORDS": REASON_WORDS,
             "READER_WORDS": READER_WORDS, "OUTCOME_WORDS": OUTCOME_WORDS, "AGE_BAND_WORDS": AGE_BAND_WORDS,
+            "LANGUAGE_WORDS": LANGUAGE_WORDS,
             "categories": recorded_by_helpers(settings.claim), "settings": settings}  # fmt: skip
 
 

@@ -92,3 +92,17 @@ def test_help_recorded_after_a_visit_counts_in_the_close_out_and_the_events_csv(
     header, *rows, _signed = csv.reader(io.StringIO(body, newline=""))
     assisted = header.index(event_columns("ja")[MANAGER_EXPORT_COLUMNS.index("assisted")])
     assert [r[assisted] for r in rows] == ["1", "1", "0", "0"]
+
+
+def test_the_close_out_page_names_outcomes_and_staff_actions_in_words(manager):
+    accounts = manager.application.extensions["kiosk.accounts"]
+    accounts.create_staff("helper1", "246813")
+    accounts.actions.record("helper1", "kiosk-1", "assisted", "visit-1")
+    accounts.actions.record("helper1", "kiosk-1", "age_band", "visit-1", "75+")
+    today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+
+    page = manager.get(f"/manager/close-day?date={today}").get_data(as_text=True)
+    assert '<th scope="row">支援ありにした</th><td>1</td>' in page
+    assert '<th scope="row">年齢区分を記録</th><td>1</td>' in page
+    outcomes = manager.get("/manager/close-day?date=2026-11-05").get_data(as_text=True)
+    assert '<th scope="row">新規登録</th><td>3</td>' in outcomes and "newly_registered" not in outcomes

@@ -128,6 +128,7 @@ def test_help_during_the_visit_lands_in_its_own_row_too(app, client, helper, dem
     demo.insert("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     event = terminal.staff_snapshot()["event"]
+    assert "言語 日本語" in " ".join(text_of(client).split())  # the resident's language by name, not `ja`
     client.post("/staff/help", data={"event": event, "kind": "category", "value": "reading_help"})
     client.post("/action", data={"action": "decline"})
     demo.remove()
