@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from kiosk.gateway.simulator import SimulatedGateway
 from kiosk.settings import ConfigError, Settings
 from kiosk.slip import SlipPrinter
 from kiosk.staff.accounts import AccountStore
+from kiosk.statistics.help import staff_pseudonym
 from kiosk.statistics.opener import LastHead, LazyStatsStore
 from kiosk.statistics.outbox import Outbox
 from kiosk.statistics.seal import Seal
@@ -253,4 +255,11 @@ def build(settings: Settings, reader: CardReader | None = None) -> Parts:
     help = HelpDesk(terminal, terminal.stats, settings, terminal.installation_key)
     venue = VenueWatch(settings.venue_peers, settings.venue_token)
     accounts = account_store(settings, repair_head=True)  # the kiosk's start: a lost head is rewritten, warned
+    terminal.recorder.on_duty = helpers_on_duty(accounts, settings.terminal_id, terminal.installation_key)
     return Parts(terminal=terminal, demo=demo, accounts=accounts, slip=slip, help=help, venue=venue)
+
+
+def helpers_on_duty(accounts: AccountStore, terminal_id: str, key: bytes) -> Callable[[], list[str]]:
+    """The pseudonyms of the helpers whose shift at ``terminal_id`` is open, the same ones their
+    help rows carry: asked by the recorder's writer thread (it reads the accounts file)."""
+    return lambda: [staff_pseudonym(key, code) for code, _ in accounts.on_duty(terminal_id)]

@@ -244,6 +244,13 @@ def export(fmt: str, out: str, encoding: str, config_path: str | None) -> None:
         with open(sibling(out, what), "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
             write_csv(rows, fh, columns)
         click.echo(f"{len(rows)} {what.replace('_', ' ')} written to {sibling(out, what)}")
+    # Help recorded after a visit (assisted, categories, age band) lives in its own rows.
+    from kiosk.statistics.help_export import HELP_EXPORT_COLUMNS, help_export_rows
+
+    help_rows = help_export_rows(store)
+    with open(sibling(out, "help"), "w", encoding=CSV_ENCODINGS[encoding], newline="", errors="replace") as fh:
+        write_csv(help_rows, fh, HELP_EXPORT_COLUMNS)
+    click.echo(f"{len(help_rows)} help rows written to {sibling(out, 'help')}")
     # The last row exported and the files beside it, signed: `kiosk stats merge` proves them.
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
     line = signed_head(settings.instance, today, tail.seq, tail.row_hash)
@@ -399,8 +406,9 @@ def report(month: str, out: str | None, from_export: str | None, pdf: str | None
     rows = summary_rows(figures, lang)
     if pdf:
         venues = sorted(set(figures.figures.by_venue) | set(figures.hours_by_venue)) or [settings.venue]
+        chains = claim_document.chain_proofs(events, month_bounds(month, tz)) if from_export else None
         doc = claim_document.build(figures, settings.organisation_name, venues, head,
-                                   dt.datetime.now(tz).date(), lang)  # fmt: skip
+                                   dt.datetime.now(tz).date(), lang, chains)  # fmt: skip
         with open(pdf, "wb") as fh:
             fh.write(claim_pdf.render_pdf(doc))
         click.echo(f"実績報告 for {month} written to {pdf}")
@@ -415,12 +423,16 @@ def report(month: str, out: str | None, from_export: str | None, pdf: str | None
 
 
 def _exported(events_csv: str):
-    """Events and shifts of an export (several kiosks' once merged), for the same report."""
+    """Events (the help rows beside them folded in) and shifts of an export (several kiosks'
+    once merged), for the same report."""
     from kiosk.staff.export import shifts_of, sibling
+    from kiosk.statistics.help import fold_help
     from kiosk.statistics.store import read_csv_export
 
-    shifts_csv = sibling(events_csv, "shifts")
-    return read_csv_export(events_csv), shifts_of(read_csv_export(shifts_csv)) if shifts_csv.exists() else []
+    shifts_csv, help_csv = sibling(events_csv, "shifts"), sibling(events_csv, "help")
+    help_rows = read_csv_export(help_csv) if help_csv.exists() else []
+    events = list(fold_help(read_csv_export(events_csv), help_rows))
+    return events, shifts_of(read_csv_export(shifts_csv)) if shifts_csv.exists() else []
 
 
 @stats.command("merge")
@@ -448,19 +460,24 @@ def merge(files: tuple[str, ...], out: str, heads: tuple[str, ...], keys: tuple[
     from kiosk.staff.export import ACTION_EXPORT_COLUMNS, SHIFT_COLUMNS, merge_actions, merge_shifts, sibling
 
     beside = {what: [sibling(f, what) for f in files if sibling(f, what).exists()]
-              for what in ("shifts", "staff_actions")}  # fmt: skip
+              for what in ("shifts", "staff_actions", "help")}  # fmt: skip
     actions, action_checks = merge_actions(beside["staff_actions"])
-    for path, check in action_checks:
-        state = "chain ok" if check.ok else f"CHAIN BROKEN: {check.problem}"
-        click.echo(f"{path}: {check.rows} staff actions, {state}")
-    if not all(check.ok for _, check in action_checks):
-        click.echo("merge refused: a staff actions file's chain cannot be proven (nothing written)", err=True)
-        sys.exit(1)
+    from kiosk.statistics.help_export import HELP_EXPORT_COLUMNS, merge_help
+
+    help_rows, help_checks = merge_help(beside["help"])
+    for what, checks_of in (("staff actions", action_checks), ("help rows", help_checks)):
+        for path, check in checks_of:
+            state = "chain ok" if check.ok else f"CHAIN BROKEN: {check.problem}"
+            click.echo(f"{path}: {check.rows} {what}, {state}")
+        if not all(check.ok for _, check in checks_of):
+            click.echo(f"merge refused: a {what} file's chain cannot be proven (nothing written)", err=True)
+            sys.exit(1)
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         write_csv(rows, fh, EXPORT_COLUMNS)
     click.echo(f"{len(rows)} distinct events written to {out}")
     for what, merged, columns in (("shifts", merge_shifts(beside["shifts"]), SHIFT_COLUMNS),
-                                  ("staff_actions", actions, ACTION_EXPORT_COLUMNS)):  # fmt: skip
+                                  ("staff_actions", actions, ACTION_EXPORT_COLUMNS),
+                                  ("help", help_rows, HELP_EXPORT_COLUMNS)):  # fmt: skip
         with open(sibling(out, what), "w", encoding="utf-8-sig", newline="") as fh:
             write_csv(merged, fh, columns)
         click.echo(f"{len(merged)} distinct {what.replace('_', ' ')} written to {sibling(out, what)}")

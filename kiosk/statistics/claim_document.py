@@ -9,8 +9,10 @@ since `kiosk stats report --pdf` writes the document too.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kiosk.i18n.code_words import REASONS, code_word
 from kiosk.i18n.staff_words import StaffWord, s_word, translate
 from kiosk.statistics.report import MonthlyReport
 
@@ -103,8 +105,35 @@ def _period(month: str, lang: str) -> str:
     return f"{first.isoformat()} – {last.isoformat()}"
 
 
+@dataclass(frozen=True)
+class ChainProof:
+    """One terminal's part of a merged claim: its month's rows (chain seq) and its export's head."""
+
+    terminal_id: str
+    rows: tuple[int, int] | None
+    head: str
+
+
+def chain_proofs(events: Iterable[dict], ended: tuple[str, str]) -> list[ChainProof]:
+    """Per terminal of a (merged) export: the seq range of its rows that ended within ``ended``
+    (ISO UTC bounds) and the hash of its last exported row. Each terminal has its own chain, so
+    one head and one range cannot prove rows from several."""
+    ranges: dict[str, tuple[int, int] | None] = {}
+    heads: dict[str, str] = {}
+    start, stop = (dt.datetime.fromisoformat(t) for t in ended)
+    for event in events:
+        terminal, seq = event["terminal_id"], int(event["seq"])
+        heads[terminal] = event["row_hash"]
+        ranges.setdefault(terminal, None)
+        if start <= dt.datetime.fromisoformat(event["ended_at"]) < stop:
+            old = ranges[terminal]
+            ranges[terminal] = (min(seq, old[0]), max(seq, old[1])) if old else (seq, seq)
+    return [ChainProof(t, ranges[t], heads[t]) for t in sorted(heads)]
+
+
 def build(report: MonthlyReport, organisation: str, venues: list[str], head: str, today: dt.date,
-          lang: str = "ja") -> ClaimDocument:  # fmt: skip
+          lang: str = "ja", chains: list[ChainProof] | None = None) -> ClaimDocument:  # fmt: skip
+    """``chains``: a merged claim's terminals, each proven by its own range and head (else ``head``)."""
     w = lambda key, **v: word(key, lang, **v)  # noqa: E731
     f = report.figures
     results = Table(w("results"), (w("item"), w("count")), [
@@ -133,8 +162,14 @@ def build(report: MonthlyReport, organisation: str, venues: list[str], head: str
     if auto:
         remarks.append(w("auto_note", n=auto))
     if f.not_completed:
-        remarks.append(w("reasons", text=", ".join(f"{k} {v}" for k, v in sorted(f.not_completed.items()))))
+        remarks.append(w("reasons", text=", ".join(f"{code_word(REASONS, k, lang)} {v}"
+                                                          for k, v in sorted(f.not_completed.items()))))
     rows = f"{f.rows[0]} – {f.rows[1]}" if f.rows else w("none")
+    proof = [(w("row_range"), rows), (w("chain_head"), head)]
+    if chains:
+        proof = [line for c in chains for line in (
+            (f"{w('row_range')} ({c.terminal_id})", f"{c.rows[0]} – {c.rows[1]}" if c.rows else w("none")),
+            (f"{w('chain_head')} ({c.terminal_id})", c.head))]  # fmt: skip
     return ClaimDocument(
         lang=lang,
         title=w("title"),
@@ -145,5 +180,5 @@ def build(report: MonthlyReport, organisation: str, venues: list[str], head: str
         remarks=remarks,
         signers=(translate(SIGNERS[0], lang), translate(SIGNERS[1], lang)),
         sign_fields=tuple(translate(f, lang) for f in SIGN_FIELDS),
-        proof=[(w("row_range"), rows), (w("chain_head"), head)],
+        proof=proof,
     )

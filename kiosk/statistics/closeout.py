@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.staff.shifts import Shift
+from kiosk.statistics.help import events_with_help
 from kiosk.statistics.report import monthly_report
 from kiosk.statistics.seal import signed_head
 
@@ -50,7 +51,7 @@ def close_day(store, shifts: Iterable[Shift], actions: Iterable[dict], folder: P
     """``store`` is the statistics store; ``actions`` the staff actions (acted_at in UTC ISO)."""
     start, stop = day_bounds(day, tz)
     bounds = tuple(t.isoformat(timespec="seconds") for t in (start, stop))
-    report = monthly_report(store.events(ended=bounds), shifts, day.strftime("%Y-%m"), tz, min(now, stop))
+    report = monthly_report(events_with_help(store, bounds), shifts, day.strftime("%Y-%m"), tz, min(now, stop))
     figures = report.figures  # the same definitions as the month's claim (kiosk.statistics.figures)
     kinds = Counter(a["kind"] for a in actions if bounds[0] <= a["acted_at"] < bounds[1])
     outcomes = {"newly_registered": figures.newly_registered, "already_registered": figures.already_registered,

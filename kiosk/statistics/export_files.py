@@ -16,7 +16,7 @@ from pathlib import Path
 from kiosk.statistics.seal import SealError, signed_line
 
 FILES_PREFIX = "madoguchi-files "
-BESIDE = ("shifts", "staff_actions")
+BESIDE = ("shifts", "staff_actions", "help")
 
 
 def _sibling(export: str | Path, what: str) -> Path:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from kiosk.i18n.code_words import OUTCOMES, REASONS, code_word
 from kiosk.statistics.export_heads import Tail
 from kiosk.statistics.figures import is_training
 from kiosk.statistics.labels import label
@@ -71,6 +72,9 @@ def manager_events(
     kept = (e for e in events if include_training or not is_training(e))
     for row in anonymised_events(kept):
         row["started_at"], row["ended_at"] = _local(row["started_at"], tz), _local(row["ended_at"], tz)
+        # words for people; the raw `kiosk stats export` keeps the codes
+        row["outcome"] = code_word(OUTCOMES, row["outcome"], lang)
+        row["reason"] = code_word(REASONS, row["reason"], lang)
         yield {_column_label(k, lang): v for k, v in row.items() if k in MANAGER_EXPORT_COLUMNS}
 
 

@@ -130,7 +130,8 @@ class HelpLedger:
 def fold_help(events: Iterable[dict], help_rows: Iterable[dict]) -> Iterator[dict]:
     """Events as the report counts them: the newest 'assisted'/'self-service' a helper recorded
     wins over the visit's own flag, a helper's age band fills one the card did not give, and
-    each event gets ``help_categories`` (sorted ids) and ``helpers`` (the pseudonyms who acted)."""
+    each event with help rows gets ``help_categories`` (sorted ids) and ``helpers`` (the pseudonyms
+    who acted: on the visit itself, its own ``acted_by``, or later, the help rows')."""
     by_event: dict[str, list[dict]] = {}
     for row in help_rows:
         by_event.setdefault(row["event_id"], []).append(row)
@@ -152,12 +153,18 @@ def fold_help(events: Iterable[dict], help_rows: Iterable[dict]) -> Iterator[dic
             if kind == HelpKind.CATEGORY:
                 categories.add(row["value"])
         folded["help_categories"] = " ".join(sorted(categories))
-        folded["helpers"] = " ".join(sorted({r["acted_by"] for r in rows if r["acted_by"]}))
+        acted = set((event.get("acted_by") or "").split()) | {r["acted_by"] for r in rows if r["acted_by"]}
+        folded["helpers"] = " ".join(sorted(acted))
         yield folded
 
 
+def folded_events(store: StatsStore, ended: tuple[str, str] | None = None, with_chain: bool = False) -> Iterator[dict]:
+    """The store's events (``ended``: ISO UTC bounds) with the help recorded on them folded in,
+    streamed: what every figure and every manager export counts (report, close-out, CSV)."""
+    help_rows = HelpLedger(store).rows()  # few beside the events; read before the events stream
+    return fold_help(store.events(with_chain=with_chain, ended=ended), help_rows)
+
+
 def events_with_help(store: StatsStore, ended: tuple[str, str] | None = None, with_chain: bool = False) -> list[dict]:
-    """The store's events (``ended``: ISO UTC bounds) with the help recorded on them folded in:
-    what the monthly figures count."""
-    events = list(store.events(with_chain=with_chain, ended=ended))
-    return list(fold_help(events, HelpLedger(store).rows(e["event_id"] for e in events)))
+    """``folded_events`` as a list (the monthly figures go over them more than once)."""
+    return list(folded_events(store, ended, with_chain))

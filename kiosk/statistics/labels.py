@@ -58,6 +58,8 @@ LABELS: dict[str, StaffWord] = {
     "options": s_word("events CSV column", "options"),
     "holder_visit": s_word("events CSV column", "holder_visit"),
     "training": s_word("events CSV column", "training"),
+    "staff_on_duty": s_word("events CSV column", "staff on duty"),
+    "acted_by": s_word("events CSV column", "acted by"),
     "seq": s_word("events CSV column", "seq"),
     "prev_hash": s_word("events CSV column", "prev_hash"),
     "row_hash": s_word("events CSV column", "row_hash"),

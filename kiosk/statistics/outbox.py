@@ -48,7 +48,7 @@ class OutboxError(Exception):
 class OutboxRecord:
     event_id: str
     appended_at: float  # wall clock, for the oldest record's age
-    values: tuple  # the store's COLUMNS, in order
+    values: tuple  # the store's COLUMNS, then training, staff_on_duty, acted_by (fewer from older kiosks)
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,10 @@ def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
 
 
-def event_values(summary: SessionSummary, terminal_id: str, venue: str, event_id: str) -> tuple:
-    """One finished visit as the store's row values (COLUMNS order): nothing personal."""
+def event_values(summary: SessionSummary, terminal_id: str, venue: str, event_id: str, training: bool = False,
+                 staff_on_duty: Iterable[str] = ()) -> tuple:  # fmt: skip
+    """One finished visit as the store's row values (COLUMNS, then training, staff_on_duty and
+    acted_by): nothing personal; helpers only as their pseudonyms."""
     return (
         event_id,
         terminal_id,
@@ -81,6 +83,9 @@ def event_values(summary: SessionSummary, terminal_id: str, venue: str, event_id
         int(summary.assisted),
         " ".join(sorted(summary.options)),
         summary.holder_key,
+        int(training),
+        " ".join(sorted(set(staff_on_duty))),
+        " ".join(sorted(summary.acted_by)),
     )
 
 

@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 
@@ -53,15 +53,19 @@ class Recorder:
         retry_seconds: float = 5.0,
         announce: Callable[[SessionSummary], None] | None = None,
         training: bool = False,
+        on_duty: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         """``announce`` is called on the writer thread for each visit handed over (the journal's
-        one line per visit): logging may block on a full pipe, so never on the caller's thread."""
+        one line per visit): logging may block on a full pipe, so never on the caller's thread.
+        ``on_duty`` names the helpers (pseudonyms) whose shift at this terminal is open: asked on
+        the writer thread as each visit goes into the outbox (it reads the accounts file)."""
         self.announce = announce
         self.store = store if isinstance(store, LazyStatsStore) else LazyStatsStore.of(store)
         self.outbox = outbox
         self.terminal_id = terminal_id
         self.venue = venue
         self.training = training  # demo and rehearsal kiosks: every visit is flagged
+        self.on_duty = on_duty  # set by the composition root once the accounts store exists
         self.retry_seconds = retry_seconds
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._queued = 0  # handed over, not yet in the outbox
@@ -139,9 +143,9 @@ class Recorder:
                     self.announce(summary)
                 except Exception:  # a log line never costs a statistics row
                     log.exception("announcing a finished visit")
-            values = event_values(summary, self.terminal_id, self.venue, summary.event_id or str(uuid.uuid4()))
-            if self.training:
-                values += (1,)  # demo and rehearsal kiosks: the flag the store hashes with the row
+            # training: demo and rehearsal kiosks flag every visit (the store hashes the flag)
+            values = event_values(summary, self.terminal_id, self.venue, summary.event_id or str(uuid.uuid4()),
+                                  self.training, self._helpers_on_duty())  # fmt: skip
             try:
                 self.outbox.append(values)
             except Exception as exc:  # never a frozen screen: the thread goes on, whatever the disk says
@@ -154,6 +158,15 @@ class Recorder:
                 if on_saved is not None:
                     on_saved()
             self._wake.set()
+
+    def _helpers_on_duty(self) -> tuple[str, ...]:
+        if self.on_duty is None:
+            return ()
+        try:
+            return tuple(self.on_duty())
+        except Exception as exc:  # a busy or damaged accounts file never costs a statistics row
+            log.warning("helpers on duty not known for this visit (%s)", exc)
+            return ()
 
     # -- the sender: the outbox into the store ----------------------------------------
     def _send_loop(self) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from kiosk.i18n.code_words import AGE_BANDS, CARDS, OPTIONS, REASONS, code_word, language_name
 from kiosk.settings import Claim
 from kiosk.staff.shifts import Shift
 from kiosk.statistics import figures as fig
@@ -50,10 +51,16 @@ class MonthlyReport:
             (t("total"), t("distinct_residents"), f.residents),
             (t("total"), t("training_left_out"), f.training_left_out),
         ]
-        for section in ("not_completed", "by_venue", "by_age_band", "by_language", "by_option", "by_card",
-                        "by_day", "by_category"):  # fmt: skip
+        categories = {line.category.id: line.category.label_ja if lang == "ja" else line.category.label_en
+                      or line.category.id for line in self.cases}  # fmt: skip
+        in_words = {"not_completed": lambda k: code_word(REASONS, k, lang), "by_venue": str,
+                    "by_age_band": lambda k: code_word(AGE_BANDS, k, lang),
+                    "by_language": lambda k: language_name(k, lang), "by_option": lambda k: code_word(OPTIONS, k, lang),
+                    "by_card": lambda k: code_word(CARDS, k, lang), "by_day": str,
+                    "by_category": lambda k: categories.get(k, str(k))}  # fmt: skip
+        for section, say in in_words.items():
             counter = f.not_completed if section == "not_completed" else getattr(f, section)
-            out += [(t(section), str(k), v) for k, v in sorted(counter.items(), key=lambda kv: str(kv[0]))]
+            out += [(t(section), say(k), v) for k, v in sorted(counter.items(), key=lambda kv: str(kv[0]))]
         for line in self.cases:
             name = line.category.label_ja if lang == "ja" else line.category.label_en or line.category.id
             out += [(t("cases"), name, line.cases), (t("amount_yen"), name, line.amount_yen)]

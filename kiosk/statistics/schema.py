@@ -42,6 +42,10 @@ events = sa.Table(
     sa.Column("row_mac", sa.Text),
     # A demo or rehearsal visit (revision training_0001): left out of every report unless asked.
     sa.Column("training", sa.Integer, nullable=False, server_default="0"),
+    # Helpers' pseudonyms, space-separated (revision onduty_0001): on duty when the visit ended,
+    # and those who acted on it from the panel. NULL: none (or a row from before).
+    sa.Column("staff_on_duty", sa.Text),
+    sa.Column("acted_by", sa.Text),
     sa.Index("events_ended_at", "ended_at"),
     sqlite_autoincrement=True,
 )

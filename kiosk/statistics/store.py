@@ -50,11 +50,15 @@ COLUMNS = (
     "holder_key",
 )
 CHAIN_COLUMNS = ("seq", "prev_hash", "row_hash")
-# A training row's hash covers the flag (its values end in 1); a real visit's hash is as before.
-EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS + ("training",)
+# Stored after the chain, hashed only when set, so rows from before each still verify: a
+# training row's hash covers its flag (values end in 1); a row naming helpers (pseudonyms,
+# space-separated) covers the pair (staff_on_duty, acted_by).
+EXTRA_COLUMNS = ("training", "staff_on_duty", "acted_by")
+EXPORT_COLUMNS = COLUMNS + CHAIN_COLUMNS + EXTRA_COLUMNS
 # The manager's download leaves the office: no holder_key (only the how-many-th visit of the
 # same card it was) and times to the minute, so no row can be linked to one resident's card.
-MANAGER_EXPORT_COLUMNS = tuple(c for c in COLUMNS if c != "holder_key") + ("holder_visit", "training") + CHAIN_COLUMNS
+MANAGER_EXPORT_COLUMNS = (tuple(c for c in COLUMNS if c != "holder_key") + ("holder_visit",) + EXTRA_COLUMNS
+                          + CHAIN_COLUMNS)  # fmt: skip
 GENESIS = "0" * 64
 # Export encodings: UTF-8 with a BOM and CP932 (Shift_JIS); Excel on municipal PCs opens both.
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
@@ -129,10 +133,11 @@ class StatsStore:
                 first = first_sealed(db, sealed_terminal)
             seal.pin_missing_head(seq, head, first)
 
-    def record(self, summary: SessionSummary, terminal_id: str, venue: str, training: bool = False) -> str:
+    def record(self, summary: SessionSummary, terminal_id: str, venue: str, training: bool = False,
+               staff_on_duty: Iterable[str] = ()) -> str:  # fmt: skip
         event_id = summary.event_id or str(uuid.uuid4())
-        values = event_values(summary, terminal_id, venue, event_id)
-        self.append([values + (1,) if training else values])
+        values = event_values(summary, terminal_id, venue, event_id, training, staff_on_duty)
+        self.append([values])
         return event_id
 
     def _lock(self, db) -> None:
@@ -141,8 +146,8 @@ class StatsStore:
             db.exec_driver_sql("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
 
     def append(self, rows: Iterable[tuple]) -> int:
-        """Append rows (values in COLUMNS order, then 1 for a training visit) in one transaction."""
-        stored = COLUMNS + CHAIN_COLUMNS + ("row_mac", "training")
+        """Append rows (values in COLUMNS order, then optionally EXTRA_COLUMNS) in one transaction."""
+        stored = COLUMNS + CHAIN_COLUMNS + ("row_mac",) + EXTRA_COLUMNS
         insert = sa.text(f"INSERT INTO events ({', '.join(stored)}) VALUES ({', '.join(':' + c for c in stored)})")
         count = 0
         with self.engine.begin() as db:
@@ -151,10 +156,10 @@ class StatsStore:
             batch = []
             for values in rows:
                 seq += 1
-                values, training = hashed_values(values)
+                values, extras = hashed_values(values)
                 link = row_hash(prev, seq, values)
                 mac = self.seal.mac(seq, link) if self.seal else None
-                row = (*values[: len(COLUMNS)], seq, prev, link, mac, training)
+                row = (*values[: len(COLUMNS)], seq, prev, link, mac, *extras)
                 batch.append(dict(zip(stored, row, strict=True)))
                 prev = link
                 if len(batch) >= 5000:
@@ -180,7 +185,7 @@ class StatsStore:
 
     def events(self, with_chain: bool = False, ended: tuple[str, str] | None = None) -> Iterator[dict]:
         """Events in stored order; ``ended`` = (from, to) ISO UTC bounds on ended_at, to excluded."""
-        columns = EXPORT_COLUMNS if with_chain else COLUMNS + ("training",)
+        columns = EXPORT_COLUMNS if with_chain else COLUMNS + EXTRA_COLUMNS
         where = "WHERE ended_at >= :start AND ended_at < :stop" if ended else ""
         params = {"start": ended[0], "stop": ended[1]} if ended else {}
         with self.engine.connect() as db:
@@ -319,19 +324,25 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def hashed_values(values: tuple) -> tuple[tuple, int]:
-    """(the values the hash covers, the training flag) of COLUMNS values plus an optional flag."""
+def hashed_values(values: tuple) -> tuple[tuple, tuple[int, str | None, str | None]]:
+    """(the values the hash covers, the EXTRA_COLUMNS to store) of COLUMNS values followed by
+    none, some or all of EXTRA_COLUMNS (an outbox line from an older kiosk has fewer)."""
     n = len(COLUMNS)
-    training = int(bool(values[n])) if len(values) > n else 0
-    return (tuple(values[:n]) + (1,) if training else tuple(values[:n])), training
+    extra = tuple(values[n:]) + (0, "", "")[len(values) - n :]
+    training = int(bool(extra[0]))
+    staff_on_duty, acted_by = extra[1] or "", extra[2] or ""
+    covered = tuple(values[:n]) + ((1,) if training else ())
+    if staff_on_duty or acted_by:
+        covered += (staff_on_duty, acted_by)
+    return covered, (training, staff_on_duty or None, acted_by or None)
 
 
 def verify_rows(rows: Iterable[tuple], seq: int = 0, prev: str = GENESIS) -> ChainReport:
-    """Rows are EXPORT_COLUMNS values (COLUMNS, seq, prev_hash, row_hash, training) in stored order."""
+    """Rows are EXPORT_COLUMNS values (COLUMNS, seq, prev_hash, row_hash, EXTRA_COLUMNS) in stored order."""
     count = 0
     n = len(COLUMNS)
     for row in rows:
-        values = hashed_values(tuple(row[:n]) + tuple(row[n + 3 : n + 4]))[0]
+        values = hashed_values(tuple(row[:n]) + tuple(row[n + 3 : n + 3 + len(EXTRA_COLUMNS)]))[0]
         row_seq, row_prev, stored = row[n : n + 3]
         expected_seq = seq + 1
         if row_seq != expected_seq:
@@ -357,6 +368,8 @@ def typed_row(row: dict) -> tuple:
             out.append(None)
         elif value == "" and column == "training":
             out.append(0)  # an export from before the flag: a real visit
+        elif column in ("staff_on_duty", "acted_by"):
+            out.append(value or "")  # an export from before these columns: nobody named
         elif column in INT_COLUMNS:
             out.append(int(value))
         elif column == "duration_seconds":

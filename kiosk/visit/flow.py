@@ -86,6 +86,7 @@ class SessionSummary:
     assisted: bool = False
     age_band: str | None = None
     options: frozenset[str] = frozenset()  # display and voice options the resident used
+    acted_by: frozenset[str] = frozenset()  # pseudonyms of helpers who acted on it from the panel
     # Names this visit on the helper's panel, so a control from a stale panel cannot act on the
     # next resident; never recorded in the statistics.
     visit_id: str = field(default_factory=lambda: uuid.uuid4().hex)

@@ -62,7 +62,8 @@ class HelpDesk:
         if not self._reachable(event_id, shift_start):
             raise UnknownVisitError(event_id)
         assisted = {HelpKind.ASSISTED: True, HelpKind.SELF_SERVICE: False, HelpKind.CATEGORY: True}.get(kind)
-        where = self.terminal.help_target(event_id, assisted, value if kind == HelpKind.AGE_BAND else None)
+        where = self.terminal.help_target(event_id, assisted, value if kind == HelpKind.AGE_BAND else None,
+                                          help.acted_by)  # fmt: skip
         self.ledger.record(help, self.settings.terminal_id)  # I/O: on the request's thread, no lock held
         return where
 

@@ -335,10 +335,11 @@ class Terminal:
         with self._lock:
             self.flow.note_option_used(name)
 
-    def _on_visit(self, visit: str | None, event: Callable[[float], None]) -> str | None:
+    def _on_visit(self, visit: str | None, event: Callable[[float], None], by: str = "") -> str | None:
         """Apply a helper's flow event only if the open visit is ``visit`` (the one the panel
         showed; None: whichever is open) and return the id it applied to, read under the same
-        lock, so the staff actions chain names the visit really acted on, never a forged one."""
+        lock, so the staff actions chain names the visit really acted on, never a forged one.
+        Once it succeeds, the visit names the helper with pseudonym ``by`` (its row's acted_by)."""
         applied: list[str | None] = []
 
         def guarded(now: float) -> None:
@@ -347,31 +348,46 @@ class Terminal:
             if visit is not None and current != visit:
                 raise InvalidTransition("the panel showed another visit")
             event(now)
+            if by and session is not None:
+                session.acted_by = session.acted_by | {by}
             applied.append(current)
 
         self._event(guarded)
         return applied[0]
 
-    def staff_cancel(self, visit: str | None = None) -> str | None:
-        return self._on_visit(visit, self.flow.staff_cancel)
+    def _by(self, by: str, action: Callable[[float], None]) -> Callable[[float], None]:
+        """``action`` done by the helper with pseudonym ``by``: once it succeeds, the visit it
+        acted on names them (its row's acted_by); nothing is noted when it is refused."""
 
-    def set_assisted(self, assisted: bool, visit: str | None = None) -> str | None:
-        return self._on_visit(visit, lambda now: self.flow.set_assisted(assisted, now))
+        def run(now: float) -> None:
+            session = self.flow.session
+            action(now)
+            if by and session is not None:
+                session.acted_by = session.acted_by | {by}
 
-    def set_age_band(self, band: str) -> None:
-        self._event(lambda now: self.flow.set_age_band(band, now))
+        return run
 
-    def help_target(self, event_id: str, assisted: bool | None = None, age_band: str | None = None) -> str:
+    def staff_cancel(self, visit: str | None = None, by: str = "") -> str | None:
+        return self._on_visit(visit, self.flow.staff_cancel, by)
+
+    def set_assisted(self, assisted: bool, visit: str | None = None, by: str = "") -> str | None:
+        return self._on_visit(visit, lambda now: self.flow.set_assisted(assisted, now), by)
+
+    def set_age_band(self, band: str, by: str = "") -> None:
+        self._event(self._by(by, lambda now: self.flow.set_age_band(band, now)))
+
+    def help_target(self, event_id: str, assisted: bool | None = None, age_band: str | None = None,
+                    by: str = "") -> str:  # fmt: skip
         """Where a helper's note on visit ``event_id`` lands: 'current' (the open visit, whose
-        own row will say it too), 'ended' (the visit just finished, still on screen) or
-        'earlier'. The caller writes the help row, off this lock."""
+        own row will say it too, naming ``by`` as acting), 'ended' (the visit just finished,
+        still on screen) or 'earlier'. The caller writes the help row, off this lock."""
         with self._lock:
             session = self.flow.session
             if session is not None and session.event_id == event_id:
                 if assisted is not None:
-                    self._event(lambda now: self.flow.set_assisted(assisted, now))
+                    self._event(self._by(by, lambda now: self.flow.set_assisted(assisted, now)))
                 if age_band is not None:
-                    self._event(lambda now: self.flow.set_age_band(age_band, now))
+                    self._event(self._by(by, lambda now: self.flow.set_age_band(age_band, now)))
                 return "current"
             ended = self._last_ended
             if ended is not None and ended.event_id == event_id:
@@ -383,24 +399,25 @@ class Terminal:
                 return "ended"
         return "earlier"
 
-    def restart(self, visit: str | None = None) -> str | None:
+    def restart(self, visit: str | None = None, by: str = "") -> str | None:
         """A helper starts over: the open visit ends (cancelled, assisted) and the first screen
         shows; a card still in the reader is reset on the card worker (no PIN stays verified)
         and read again as a new visit."""
         with self._lock:
-            applied = self._on_visit(visit, self.flow.restart)
+            applied = self._on_visit(visit, self.flow.restart, by)
             card_present = self.flow.card_present
             self._card = None
         if card_present:
             self.worker.reread()
         return applied
 
-    def allow_last_try(self, visit: str | None = None) -> str | None:
+    def allow_last_try(self, visit: str | None = None, by: str = "") -> str | None:
         """Staff side: after talking to the resident, allow the one remaining PIN try.
 
-        ``visit`` is the visit the helper's panel showed: another (stale) one is refused.
+        ``visit`` is the visit the helper's panel showed: another (stale) one is refused;
+        ``by`` is the helper's pseudonym, noted on the visit.
         """
-        return self._on_visit(visit, self.flow.allow_last_try)
+        return self._on_visit(visit, self.flow.allow_last_try, by)
 
     def submit_pin(self, pin: bytearray) -> None:
         """Hand the PIN to the registration thread. A second tap finds the step changed and is refused."""

@@ -12,18 +12,19 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kiosk.i18n.languages import LANGUAGES
+from kiosk.i18n.code_words import AGE_BANDS, CARDS, OPTIONS, REASONS, STAFF_ACTIONS
 from kiosk.staff.accounts import LOCKOUT, MAX_FAILED_LOGINS, LockedOut
 from kiosk.statistics import claim_document, claim_pdf, exports
 from kiosk.statistics.checkpoint import verify_recent
 from kiosk.statistics.closeout import close_day, day_bounds, signed_head_before
-from kiosk.statistics.help import events_with_help
+from kiosk.statistics.help import events_with_help, folded_events
 from kiosk.statistics.month_cache import MONTHS
 from kiosk.statistics.report import month_bounds, monthly_report, summary_columns, summary_rows
 from kiosk.statistics.seal import signed_head
 from kiosk.statistics.store import write_csv
 from kiosk.web import current_terminal, store_away
 from kiosk.web.signin import accounts, close_forgotten_shifts, manager_required, s_, s_l, sign_in, sign_out
+from kiosk.web.staff_words import in_words, language_in_words, outcome_in_words
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 store_away.register(bp)  # the store away (not opened yet, or gone since): a page that says so, 503
@@ -34,32 +35,10 @@ class ManagerLoginForm(FlaskForm):
     password = PasswordField(s_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-# Why a visit did not complete, in the manager's words (the stored value is the flow's code).
-REASONS = {
-    "wrong_pin": s_l("Wrong PIN"),
-    "tries_changed": s_l("PIN tries changed"),
-    "pin_locked": s_l("PIN locked"),
-    "no_pin_set": s_l("No PIN set"),
-    "cert_expired": s_l("Certificate expired"),
-    "not_my_number_card": s_l("Not a My Number card"),
-    "card_unreadable": s_l("Card unreadable"),
-    "card_removed": s_l("Card taken out"),
-    "reader_unavailable": s_l("Reader unavailable"),
-    "gateway_unavailable": s_l("Registration service unavailable"),
-    "registration_refused": s_l("Registration refused"),
-    "cancelled": s_l("Cancelled"),
-    "timed_out": s_l("Timed out"),
-    "unknown": s_l("Unknown"),
-}
-OPTIONS = {"large": s_l("Larger text"), "contrast": s_l("High contrast"), "furigana": s_l("Furigana"),
-           "voice_replay": s_l("Guidance heard again")}  # fmt: skip
-CARDS = {"new": s_l("New card"), "existing": s_l("Card held for longer"), "unknown": s_l("Unknown")}
-LANGUAGE_NAMES = {code: lang.label for code, lang in LANGUAGES.items()}
-
-
 def _labelled(counter: Counter, words: dict) -> Counter:
-    """A figure's codes in the manager's words, for the charts (the data keeps the codes)."""
-    return Counter({str(words.get(k, k)): v for k, v in counter.items()})
+    """A figure's codes in the manager's words (kiosk.i18n.code_words), for the charts (the data
+    keeps the codes)."""
+    return Counter({in_words(words, k): v for k, v in counter.items()})
 
 
 def _tz() -> ZoneInfo:
@@ -151,8 +130,8 @@ def dashboard():
         reasons=_labelled(report.figures.not_completed, REASONS),
         options=_labelled(report.figures.by_option, OPTIONS),
         cards=_labelled(report.figures.by_card, CARDS),
-        languages=_labelled(report.figures.by_language, LANGUAGE_NAMES),
-        age_bands=_labelled(report.figures.by_age_band, {"unknown": s_l("Unknown")}),
+        languages=Counter({language_in_words(k): v for k, v in report.figures.by_language.items()}),
+        age_bands=_labelled(report.figures.by_age_band, AGE_BANDS),
         head=stats.head(),
         verify=verify_recent(stats),  # rows since the last proven checkpoint, not all ten years
         # Today's head so far, signed: what the close-out prints for the paper file.
@@ -204,7 +183,9 @@ def close_out():
     close_forgotten_shifts()
     done = close_day(current_terminal().stats, accounts().shifts(), accounts().actions.actions(),
                      current_app.config["KIOSK"].instance, day, _tz(), dt.datetime.now(dt.UTC))  # fmt: skip
-    return render_template("staff/close_day.html", done=done, settings=current_app.config["KIOSK"])
+    return render_template("staff/close_day.html", done=done, settings=current_app.config["KIOSK"],
+                           outcomes={outcome_in_words(k): v for k, v in done.by_outcome.items()},
+                           actions={in_words(STAFF_ACTIONS, k): v for k, v in done.staff_actions.items()})
 
 
 def _csv_response(write, filename: str) -> Response:
@@ -228,8 +209,9 @@ def export_events():
     def sign(seq: int, row_hash: str) -> str:
         return signed_head(current_app.config["KIOSK"].instance, today, seq, row_hash)
 
+    events = folded_events(stats, with_chain=True)  # help recorded after a visit counts here too
     return _csv_response(lambda out: exports.write_events_with_head(
-        stats.events(with_chain=True), start, sign, out, _tz(), _lang(), _training()), "events.csv")  # fmt: skip
+        events, start, sign, out, _tz(), _lang(), _training()), "events.csv")  # fmt: skip
 
 
 @bp.get("/export/summary.csv")

@@ -30,7 +30,15 @@ from kiosk.web.signin import (
     sign_out,
     staff_required,
 )
-from kiosk.web.staff_words import AGE_BAND_WORDS, OUTCOME_WORDS, READER_WORDS, REASON_WORDS, STEP_WORDS, word
+from kiosk.web.staff_words import (
+    AGE_BAND_WORDS,
+    LANGUAGE_WORDS,
+    OUTCOME_WORDS,
+    READER_WORDS,
+    REASON_WORDS,
+    STEP_WORDS,
+    word,
+)
 from kiosk.web.staff_words import table as word_table
 from kiosk.web.throttle import Throttle
 
@@ -125,6 +133,7 @@ def panel_words() -> dict:
     settings = current_app.config["KIOSK"]
     return {"words": word_table(), "word": word, "STEP_WORDS": STEP_WORDS, "REASON_WORDS": REASON_WORDS,
             "READER_WORDS": READER_WORDS, "OUTCOME_WORDS": OUTCOME_WORDS, "AGE_BAND_WORDS": AGE_BAND_WORDS,
+            "LANGUAGE_WORDS": LANGUAGE_WORDS,
             "categories": recorded_by_helpers(settings.claim), "settings": settings}  # fmt: skip
 
 
@@ -170,12 +179,13 @@ def action():
     # the visit the panel showed: an action naming another one is refused (never recorded),
     # and the record names the visit the terminal really acted on, not the form's word for it
     shown = request.form.get("visit") or None
+    by = help_desk().pseudonym(session["staff"])  # the visit's row names the helper so, never by code
     handlers = {
-        "cancel": lambda: terminal.staff_cancel(shown),
-        "allow_last_try": lambda: terminal.allow_last_try(request.form.get("visit", "")),
-        "assisted": lambda: terminal.set_assisted(True, shown),
-        "self_service": lambda: terminal.set_assisted(False, shown),
-        "restart": lambda: terminal.restart(shown),
+        "cancel": lambda: terminal.staff_cancel(shown, by),
+        "allow_last_try": lambda: terminal.allow_last_try(request.form.get("visit", ""), by),
+        "assisted": lambda: terminal.set_assisted(True, shown, by),
+        "self_service": lambda: terminal.set_assisted(False, shown, by),
+        "restart": lambda: terminal.restart(shown, by),
     }
     kind = request.form.get("action", "")
     handler = handlers.get(kind)
@@ -198,7 +208,7 @@ def age_band():
     if form.validate_on_submit():
         visit = current_terminal().staff_snapshot()["visit"]
         try:
-            current_terminal().set_age_band(form.band.data)
+            current_terminal().set_age_band(form.band.data, help_desk().pseudonym(session["staff"]))
             record_action("age_band", visit, form.band.data)
             flash(s_("Age band recorded."), "info")
         except InvalidTransition:

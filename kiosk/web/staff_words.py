@@ -6,6 +6,10 @@ state that arrives by the long poll reads exactly as a reloaded page does.
 
 from __future__ import annotations
 
+from flask_babel import get_locale
+
+from kiosk.i18n.code_words import LANGUAGE_NAMES, OUTCOMES, REASONS, code_word, language_name
+from kiosk.i18n.staff_words import StaffWord
 from kiosk.web.signin import s_l
 
 STEP_WORDS = {
@@ -45,7 +49,7 @@ READER_WORDS = {
 }
 
 OUTCOME_WORDS = {
-    "registered": s_l("Registered"),
+    "registered": s_l("Registered"),  # an outcome (登録しました), not the count (Newly registered)
     "already_registered": s_l("Was already registered"),
     "declined": s_l("Did not agree"),
     "not_completed": s_l("Not completed"),
@@ -56,6 +60,9 @@ AGE_BAND_WORDS = {
     "65-74": s_l("65 to 74"),
     "75+": s_l("75 and over"),
 }
+
+# The resident's language by its own name (kiosk.i18n.code_words), never its code.
+LANGUAGE_WORDS = LANGUAGE_NAMES
 
 OTHER_WORDS = {
     "card_in": s_l("in the reader"),
@@ -81,5 +88,26 @@ def table() -> dict[str, dict[str, str]]:
     return {
         name: {k: str(v) for k, v in words.items()}
         for name, words in (("step", STEP_WORDS), ("reason", REASON_WORDS), ("reader", READER_WORDS),
-                            ("outcome", OUTCOME_WORDS), ("age", AGE_BAND_WORDS), ("other", OTHER_WORDS))
+                            ("outcome", OUTCOME_WORDS), ("age", AGE_BAND_WORDS), ("language", LANGUAGE_WORDS),
+                            ("other", OTHER_WORDS))
     }  # fmt: skip
+
+
+def _staff_lang() -> str:
+    return str(get_locale() or "ja")
+
+
+def in_words(table: dict[str, StaffWord], code: str | None) -> str:
+    """A stored code in the words of kiosk.i18n.code_words, in the staff page's language."""
+    return code_word(table, code, _staff_lang())
+
+
+def language_in_words(code: str | None) -> str:
+    return language_name(code, _staff_lang())
+
+
+def outcome_in_words(key: str) -> str:
+    """A close-out outcome line (``newly_registered``, ``not_completed: card_removed``) in words."""
+    outcome, _, reason = key.partition(": ")
+    said = in_words(OUTCOMES, "registered" if outcome == "newly_registered" else outcome)
+    return f"{said}: {in_words(REASONS, reason)}" if reason else said

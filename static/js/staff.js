@@ -61,6 +61,7 @@
       else if (f === "step") el.textContent = say("step", value);
       else if (f === "reason") el.textContent = say("reason", value);
       else if (f === "reader") el.textContent = say("reader", value);
+      else if (f === "language") el.textContent = say("language", value);
       else el.textContent = value === null || value === undefined ? "—" : String(value);
     });
     panel.querySelector("[data-staff-called]").hidden = !state.helper_called;

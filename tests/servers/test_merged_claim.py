@@ -1,5 +1,6 @@
-"""Issue 14, item 5: several kiosks, one claim. Merging the kiosks' exports carries their shifts
-and staff actions, and gives the same figures as one PostgreSQL store the kiosks share."""
+"""Issue 14, item 5: several kiosks, one claim. Merging the kiosks' exports carries their shifts,
+staff actions and the help recorded after visits, and gives the same figures as one PostgreSQL
+store the kiosks share."""
 
 from __future__ import annotations
 
@@ -8,22 +9,35 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from kiosk import composition, settings
+from kiosk.statistics.help import Help, HelpKind, HelpLedger, events_with_help
 from kiosk.statistics.report import monthly_report, summary_columns, summary_rows
 from kiosk.statistics.store import StatsStore
+from tests.support.cups_harness import pdf_text
 from tests.support.legacy_stats import legacy_event
 
 TERMINALS = ("kiosk-01", "kiosk-02")
 
 
 def visits(terminal: str) -> list[tuple]:
-    """Three visits at ``terminal`` on 5 November; kiosk-02's second one assisted."""
+    """Three visits at ``terminal`` on 5 November, all stored as self-service; kiosk-02's second
+    one without the card's age band (a helper records both afterwards: ``help_after``)."""
     rows = []
     for n in range(3):
         row = list(legacy_event(n + (10 if terminal == "kiosk-02" else 0)))
         row[1] = terminal
-        row[13] = int(terminal == "kiosk-02" and n == 1)
+        row[11] = None if (terminal == "kiosk-02" and n == 1) else row[11]
         rows.append(tuple(row))
     return rows
+
+
+def help_after(store, terminal: str, rows: list[tuple]) -> None:
+    """Help a helper recorded after the visits ended: only in the help rows, never the events."""
+    ledger = HelpLedger(store)
+    if terminal == "kiosk-01":
+        ledger.record(Help(rows[0][0], HelpKind.CATEGORY, "reading_help", acted_by="h-1"), terminal)
+    else:
+        for kind, value in ((HelpKind.ASSISTED, ""), (HelpKind.CATEGORY, "pin_help"), (HelpKind.AGE_BAND, "75+")):
+            ledger.record(Help(rows[1][0], kind, value, acted_by="h-2"), terminal)
 
 
 def kiosk(tmp_path, name: str, terminal: str, url: str = ""):
@@ -42,7 +56,9 @@ def kiosk(tmp_path, name: str, terminal: str, url: str = ""):
             accounts.actions.record("helper1", terminal, "assisted", "visit-1")
         else:
             accounts.end_shift("helper1")
-    composition.stats_store(loaded).append(visits(terminal))
+    store, rows = composition.stats_store(loaded), visits(terminal)
+    store.append(rows)
+    help_after(store, terminal, rows)
     return config, accounts
 
 
@@ -63,7 +79,7 @@ def test_merged_exports_give_the_claim_of_one_shared_postgresql_store_with_shift
     claim = cli("stats", "report", "--month", "2026-11", "--from-export", tmp_path / "merged.csv")
 
     tz = ZoneInfo("Asia/Tokyo")
-    one_store = monthly_report(StatsStore(url).events(), shared_shifts, "2026-11", tz, dt.datetime.now(dt.UTC))
+    one_store = monthly_report(events_with_help(StatsStore(url)), shared_shifts, "2026-11", tz, dt.datetime.now(dt.UTC))
     section, item, value = summary_columns("ja")[1:]
     expected = [f"{r[section]:22} {r[item]:32} {r[value]}" for r in summary_rows(one_store, "ja")]
     # Exports name helpers by pseudonym (one per kiosk's accounts file), the shared store's shifts
@@ -76,6 +92,10 @@ def test_merged_exports_give_the_claim_of_one_shared_postgresql_store_with_shift
     got = claim.output.splitlines()
     assert [x for x in got if not x.startswith(person)] == [x for x in expected if not x.startswith(person)]
     assert hours(got) == hours(expected) > 0
+    # The help recorded after the visits is in the merged claim: 2 assisted cases, one per category.
+    assert any(line.split()[-1] == "2" and "支援" in line for line in got), claim.output
+    with open(tmp_path / "merged.help.csv", encoding="utf-8-sig", newline="") as fh:
+        assert sorted(r["kind"] for r in csv.DictReader(fh)) == ["age_band", "assisted", "category", "category"]
 
     with open(tmp_path / "merged.staff_actions.csv", encoding="utf-8-sig", newline="") as fh:
         actions = list(csv.DictReader(fh))
@@ -111,3 +131,34 @@ def test_merge_refuses_shifts_stretched_after_the_export(tmp_path, cli):
 
     assert done.exit_code == 1 and "k1.shifts.csv differs from the file the terminal signed" in done.output
     assert not (tmp_path / "merged.csv").exists() and not (tmp_path / "merged.shifts.csv").exists()
+
+
+def test_merge_refuses_an_edited_help_file(tmp_path, cli):
+    own, _ = kiosk(tmp_path, "own", "kiosk-01")
+    assert cli("stats", "export", "--out", tmp_path / "k1.csv", "--config", own).exit_code == 0
+    path = tmp_path / "k1.help.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(",reading_help,", ",pin_help,"), encoding="utf-8-sig")
+
+    done = cli("stats", "merge", tmp_path / "k1.csv", "--out", tmp_path / "merged.csv")
+
+    assert done.exit_code == 1 and "help row 1 was altered" in done.output
+    assert not (tmp_path / "merged.csv").exists()
+
+
+def test_the_merged_reports_proof_names_each_terminals_rows_and_head(tmp_path, cli):
+    exports = []
+    for terminal in TERMINALS:
+        own, _ = kiosk(tmp_path, f"own-{terminal}", terminal)
+        exports.append(tmp_path / f"{terminal}.csv")
+        assert cli("stats", "export", "--out", exports[-1], "--config", own).exit_code == 0
+    assert cli("stats", "merge", *exports, "--out", tmp_path / "merged.csv").exit_code == 0
+
+    done = cli("stats", "report", "--month", "2026-11", "--from-export", tmp_path / "merged.csv",
+               "--pdf", tmp_path / "claim.pdf")  # fmt: skip
+
+    assert done.exit_code == 0, done.output
+    text = " ".join(pdf_text(tmp_path / "claim.pdf").split())
+    for terminal, export in zip(TERMINALS, exports, strict=True):
+        with open(export, encoding="utf-8-sig", newline="") as fh:
+            head = list(csv.DictReader(fh))[-1]["row_hash"]
+        assert f"対象記録の連番 ({terminal}): 1 – 3" in text and f"チェーンヘッド ({terminal}): {head}" in text

@@ -124,7 +124,8 @@ def rewrite_export(path, change) -> None:
     prev = store.GENESIS
     for seq, row in enumerate(rows, start=1):
         values = store.typed_row(row)
-        covered, _ = store.hashed_values(values[: len(store.COLUMNS)] + values[-1:])
+        n = len(store.COLUMNS)
+        covered, _ = store.hashed_values(values[:n] + values[n + 3 :])
         row.update(seq=seq, prev_hash=prev, row_hash=store.row_hash(prev, seq, covered))
         prev = row["row_hash"]
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:

@@ -1,5 +1,6 @@
-"""Every total of the monthly report, its summary CSV and its printout equals a naive recount
-of random visits and shifts (property-based: hypothesis)."""
+"""Every total of the monthly report, its summary CSV, its printout and the manager's events CSV
+equals a naive recount of random visits, the help helpers recorded on them afterwards and shifts
+(property-based: hypothesis)."""
 
 import csv
 import datetime as dt
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 from kiosk.settings import Claim, ClaimCategory
 from kiosk.staff.shifts import Shift
 from kiosk.statistics.claim_document import build
+from kiosk.statistics.exports import manager_events
+from kiosk.statistics.help import fold_help
 from kiosk.statistics.report import monthly_report, summary_columns, summary_rows
 from kiosk.statistics.store import write_csv
 
@@ -43,6 +46,9 @@ visits = st.fixed_dictionaries({
     "training": st.integers(0, 1),
     "holder": st.sampled_from(["", "a", "b", "c", "d"]),
     "categories": st.sets(st.sampled_from(["home_visit", "other"])),
+    # help recorded after the visit (help rows, folded in by kiosk.statistics.help.fold_help)
+    "help": st.lists(st.sampled_from([("assisted", ""), ("self_service", ""), ("category", "home_visit"),
+                                      ("age_band", "75+"), ("age_band", "under_65")]), max_size=3),
 })  # fmt: skip
 shifts = st.builds(
     lambda who, venue, start, length, auto: Shift(
@@ -54,15 +60,37 @@ shifts = st.builds(
 )  # fmt: skip
 
 
-def as_event(v: dict) -> dict:
+def as_event(v: dict, n: int) -> dict:
     end = FROM + dt.timedelta(minutes=v["minutes"])
     outcome, reason = v["outcome"]
     return {
+        "event_id": f"e{n}", "seq": n + 1, "row_hash": f"{n:064x}", "started_at": end.astimezone(dt.UTC).isoformat(),
         "ended_at": end.astimezone(dt.UTC).isoformat(timespec="seconds"), "outcome": outcome, "reason": reason,
         "venue": v["venue"], "age_band": v["age_band"], "language": v["language"], "assisted": v["assisted"],
         "options": " ".join(sorted(v["options"])), "new_card": v["new_card"], "training": v["training"],
         "holder_key": v["holder"], "help_categories": " ".join(sorted(v["categories"])),
     }  # fmt: skip
+
+
+def help_rows(raw: list[dict]) -> list[dict]:
+    return [{"event_id": f"e{n}", "kind": kind, "value": value, "acted_by": "h-1"}
+            for n, v in enumerate(raw) for kind, value in v["help"]]  # fmt: skip
+
+
+def recounted(v: dict, e: dict) -> dict:
+    """The visit as a person would count it from the help sheet: the last assisted/self-service
+    mark wins (a category is assistance), a helper's age band fills only a missing one."""
+    e = dict(e)
+    for kind, value in v["help"]:
+        if kind in ("assisted", "category"):
+            e["assisted"] = 1
+        elif kind == "self_service":
+            e["assisted"] = 0
+        elif kind == "age_band" and v["age_band"] is None:
+            e["age_band"] = value
+    if v["help"]:
+        e["help_categories"] = " ".join(sorted({value for kind, value in v["help"] if kind == "category"}))
+    return e
 
 
 def in_month(e: dict) -> bool:
@@ -79,8 +107,9 @@ def csv_table(report) -> dict[tuple[str, str], float]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(visits, max_size=40), st.lists(shifts, max_size=6), st.booleans())
 def test_every_total_equals_a_naive_recount(raw, shift_list, include_training):
-    events = [as_event(v) for v in raw]
-    report = monthly_report(events, shift_list, MONTH, JST, NOW, CLAIM, include_training)
+    stored = [as_event(v, n) for n, v in enumerate(raw)]
+    report = monthly_report(fold_help(stored, help_rows(raw)), shift_list, MONTH, JST, NOW, CLAIM, include_training)
+    events = [recounted(v, e) for v, e in zip(raw, stored, strict=True)]
     counted = [e for e in events if in_month(e) and (include_training or not e["training"])]
     f = report.figures
     new = sum(e["outcome"] == "registered" for e in counted)
@@ -131,3 +160,8 @@ def test_every_total_equals_a_naive_recount(raw, shift_list, include_training):
     assert results["登録済み確認"] == (str(already),) and results["職員支援あり"] == (str(assisted),)
     assert cases["合計"][-1] == f"{report.amount_yen:,}" and terminal["リース（月額）"] == ("12,000",)
     assert abs(float(hours["合計"][0]) - all_minutes / 60) < 0.02
+    # the manager's events CSV holds the same visits as counted (help folded in)
+    rows = list(manager_events(fold_help(stored, help_rows(raw)), JST, "en", include_training))
+    kept = [e for e in events if include_training or not e["training"]]
+    assert [r["assisted"] for r in rows] == [e["assisted"] for e in kept]
+    assert [r["age_band"] for r in rows] == [e["age_band"] for e in kept]

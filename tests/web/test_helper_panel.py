@@ -58,7 +58,7 @@ def test_help_after_done_is_recorded_and_counted_with_who_was_on_duty(app, clien
     (event,) = terminal.stats.events()
     assert event["assisted"] == 0  # stored as self-service: the helper came too late for the row
     page = text_of(client)
-    assert "直前の利用" in page and "登録しました" in page  # the visit that just ended, in words
+    assert "直前の利用: 登録しました" in " ".join(page.split())  # the visit that just ended, in words
     answer = client.post("/staff/help", data={"event": event["event_id"], "kind": "assisted"}, follow_redirects=True)
     assert "記録しました" in answer.get_data(as_text=True)
     client.post("/staff/help", data={"event": event["event_id"], "kind": "category", "value": "pin_help"})
@@ -128,12 +128,15 @@ def test_help_during_the_visit_lands_in_its_own_row_too(app, client, helper, dem
     demo.insert("hanako")
     wait_until(lambda: terminal.snapshot()["step"] == "consent")
     event = terminal.staff_snapshot()["event"]
+    assert "言語 日本語" in " ".join(text_of(client).split())  # the resident's language by name, not `ja`
     client.post("/staff/help", data={"event": event, "kind": "category", "value": "reading_help"})
     client.post("/action", data={"action": "decline"})
     demo.remove()
     wait_recorded(terminal)
     (row,) = terminal.stats.events()
     assert row["event_id"] == event and row["assisted"] == 1
+    me = app.extensions["kiosk.help"].pseudonym("helper1")
+    assert row["acted_by"] == me and row["staff_on_duty"] == me  # the row itself names the helper
 
 
 @pytest.mark.parametrize("table", [STEP_WORDS, REASON_WORDS, READER_WORDS, OTHER_WORDS])

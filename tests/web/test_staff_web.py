@@ -136,7 +136,7 @@ def test_manager_area_exports_and_lock_out(make_app):
         assert tuple(header) == event_columns("ja")
         (row,) = (dict(zip(header, r, strict=True)) for r in rows)
         assert signed.split(" ")[2:4] == ["1", terminal.stats.head()]  # madoguchi-head DAY SEQ HASH sig= key=
-        assert row["設置場所"] == "本庁舎" and row["結果"] == "registered" and row["年齢区分"] == "75+"
+        assert row["設置場所"] == "本庁舎" and row["結果"] == "新規登録" and row["年齢区分"] == "75+"
         assert row["暗証番号入力回数"] == "1" and row["行ハッシュ"] == terminal.stats.head()
         assert row["研修(1=はい)"] == "1" and row["終了日時"].endswith("+09:00")  # JST, from the settings
 
@@ -146,7 +146,7 @@ def test_manager_area_exports_and_lock_out(make_app):
         header, *rows = csv.reader(io.StringIO(summary.data.decode(codec), newline=""))
         assert tuple(header) == summary_columns("ja") == ("対象月", "区分", "項目", "値")
         for expected in (["合計", "利用件数", "1"], ["合計", "新規登録", "1"], ["設置場所別", "本庁舎", "1"],
-                         ["年齢区分別", "75+", "1"]):  # fmt: skip
+                         ["年齢区分別", "75歳以上", "1"]):  # fmt: skip
             assert [month, *expected] in rows, expected
     english = client.get(f"/manager/export/summary.csv?month={month}&lang=en").data.decode("utf-8-sig")
     assert english.startswith("month,section,item,value") and f"{month},total,sessions,0" in english
@@ -182,7 +182,7 @@ def test_manager_dashboard_report_and_csv(client, auth, demo, terminal, accounts
         body = client.get(f"/manager/export/events.csv?encoding={encoding}&training=1").data.decode(codec)
         row, signed = list(csv.DictReader(io.StringIO(body)))
         assert signed["イベントID"].startswith("madoguchi-head ")
-        assert row["結果"] == "declined" and row["行ハッシュ"] == terminal.stats.head()
+        assert row["結果"] == "同意せず終了" and row["行ハッシュ"] == terminal.stats.head()
         summary = client.get(f"/manager/export/summary.csv?encoding={encoding}&training=1").data.decode(codec)
         assert "合計,利用件数,1" in summary
 
