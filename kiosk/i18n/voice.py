@@ -51,6 +51,7 @@ DIALOG_KEYS = ("help", "still-there", "display")
 
 
 ENTERED_KEY = "keypad-entered"
+ONE_TRY_LEFT_WRONG_KEY = "error-one_try_left-wrong"
 LAST_TRY = _l(
     "This is the last try. If the PIN is wrong, it will be locked. Only the city office counter can unlock it."
 )
@@ -69,6 +70,8 @@ def screen_key(state: dict[str, Any]) -> str:
     if step == "pin":
         tries = state["tries_left"] or 0
         return f"pin-{reason}" if reason else f"pin-{tries}"
+    if step == "error" and reason == "one_try_left" and state.get("pin_wrong"):
+        return ONE_TRY_LEFT_WRONG_KEY  # the screen first says the PIN was wrong
     if step in ("done", "error"):
         return f"{step}-{reason}"
     return step
@@ -116,6 +119,16 @@ def _texts(japanese: bool = True) -> dict[str, list]:
         m = MESSAGES[reason]
         # What the PIN screen shows: the title and why, never a helper call it does not show.
         texts[f"pin-{reason.value}"] = [m.title, m.body]
+    # A wrong PIN, in the screen's order: wrong, then the tries left. Back on the PIN screen
+    # that is always 2 (of the card's 3): at 1 the flow stops on the one-try-left screen.
+    texts["pin-wrong_pin"][1:1] = [ngettext("You can try %(num)d more time.", "You can try %(num)d more times.", 2)]
+    one_try = MESSAGES[Reason.ONE_TRY_LEFT]
+    texts[ONE_TRY_LEFT_WRONG_KEY] = [
+        MESSAGES[Reason.WRONG_PIN].title,
+        ngettext("You can try %(num)d more time.", "You can try %(num)d more times.", 1),
+        one_try.body,
+        one_try.next_step,
+    ]
     for reason, m in MESSAGES.items():
         step = "done" if reason in (Reason.REGISTERED, Reason.ALREADY_REGISTERED) else "error"
         texts[f"{step}-{reason.value}"] = [m.title, m.body, m.next_step]

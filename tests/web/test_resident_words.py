@@ -44,6 +44,21 @@ def test_the_wrong_pin_screen_shows_what_its_voice_says(app, client, demo, termi
     assert sentences and all(s in html for s in sentences), sentences
 
 
+def test_the_one_try_left_screen_after_a_wrong_pin_says_it_first_aloud(app, client, demo, terminal):
+    demo.insert("ichiro")  # 2 tries left: one wrong PIN leaves one
+    at(terminal, "consent")
+    client.post("/action", data={"action": "agree"})
+    client.post("/pin", data={"pin": "9999"})
+    at(terminal, "error", "one_try_left")
+    html = screen(client)
+    key = re.search(r'<audio id="voice" [^>]*data-voice="([^"]+)"', html).group(1)
+    with app.app_context():
+        spoken = voice.spoken_text(key, "ja")
+    sentences = [s for s in spoken.split("。") if s]
+    assert sentences[:2] == ["暗証番号がちがいます", "あと1回入力できます"]
+    assert all(s in html for s in sentences), sentences
+
+
 def test_the_last_try_says_the_pin_locks_and_who_unlocks_it(client, demo, terminal):
     client.post("/language", data={"language": "en"})
     demo.insert("sachiko")  # one try left: a helper must allow it
