@@ -107,3 +107,24 @@ def test_after_calling_the_helper_no_line_asks_to_call_one(client, demo, termina
     client.post("/action", data={"action": "call_helper"})
     html = screen(client)
     assert "係の者を呼びました" in html and "係の者をお呼びください" not in html
+
+
+def test_one_try_left_offers_a_slip_whose_next_step_holds_at_home(make_app):
+    """The resident who leaves at one try left takes a slip too; no slip asks to take or leave a
+    card that has long gone home with its owner."""
+    app = make_app(slip_printer="counter", slip_cups_server="127.0.0.1:9")
+    app.config["WTF_CSRF_ENABLED"] = False
+    client, demo, terminal = app.test_client(), app.extensions["kiosk.demo"], app.extensions["kiosk.terminal"]
+    demo.insert("sachiko")  # one try left
+    at(terminal, "error", "one_try_left")
+    demo.remove()
+    wait_until(lambda: not terminal.snapshot()["card_present"], what="card taken")
+    assert 'data-action="print-slip"' in screen(client)
+    with app.test_request_context():
+        for reason in Reason:
+            for code in ("ja", "en"):
+                slip = build_slip(reason, code, app.config["KIOSK"], date(2026, 11, 24))
+                (_, _, sections), *_ = slip.columns
+                (next_step,) = sections[1].lines
+                card_words = r"take your card|leave the card|お取りください|置いたまま"
+                assert not re.search(card_words, next_step), (reason, next_step)
