@@ -55,6 +55,14 @@ ONE_TRY_LEFT_WRONG_KEY = "error-one_try_left-wrong"
 LAST_TRY = _l(
     "This is the last try. If the PIN is wrong, it will be locked. Only the city office counter can unlock it."
 )
+# The counter's name, hours and the helpline are settings, read at run time: the voice, made at
+# install time, cannot say them, so it says where to read them.
+HOURS_ON_SCREEN = _l("The counter's hours are on the screen.")
+HOURS_AND_PHONE_ON_SCREEN = _l("The phone number and the counter's hours are on the screen.")
+ELSEWHERE = _l(
+    "You can also register later at a clinic's face recognition card reader, a Seven Bank ATM, "
+    "or with the Mynaportal app."
+)
 KEYPAD_HELP = _l(
     "With the number keys: Enter goes on, minus stops, plus repeats the voice, dot deletes a digit, slash opens help."
 )
@@ -100,8 +108,7 @@ def _texts(japanese: bool = True) -> dict[str, list]:
         ENTERED_KEY: [_l("4 digits entered. Press Enter.")],
         # The help dialog's own words; the counter and helpline are settings, shown, not spoken.
         "help": [_l("Help"), _l("The helper beside you can help at any time. Helpers will never ask for your PIN."),
-                 _l("You can also register later at a clinic's face recognition card reader, a Seven Bank ATM, "
-                    "or with the Mynaportal app.")],
+                 HOURS_AND_PHONE_ON_SCREEN, ELSEWHERE],
         "still-there": [_l("Are you still there?"),
                         _l("The screen will go back to the start soon. Touch the button to continue.")],
         # The display options, as the dialog lists them (furigana only on the Japanese screens).
@@ -132,6 +139,8 @@ def _texts(japanese: bool = True) -> dict[str, list]:
     for reason, m in MESSAGES.items():
         step = "done" if reason in (Reason.REGISTERED, Reason.ALREADY_REGISTERED) else "error"
         texts[f"{step}-{reason.value}"] = [m.title, m.body, m.next_step]
+        if reason == Reason.GATEWAY_UNAVAILABLE:  # the screen shows when and where, from settings
+            texts[f"{step}-{reason.value}"] += [HOURS_ON_SCREEN, ELSEWHERE]
         if step == "error" and m.gentle:  # the resident stopped: the screen then asks for the card
             texts[f"{step}-{reason.value}"].append(_l("Please take your card."))
     return texts

@@ -38,6 +38,7 @@ STEPS: dict[str, dict] = {
     "one-try-left": dict(step=Step.ERROR, reason=Reason.ONE_TRY_LEFT, tries_left=1, helper_called=True),
     "locked": dict(step=Step.ERROR, reason=Reason.PIN_LOCKED, tries_left=0),
     "declined": dict(step=Step.ERROR, reason=Reason.DECLINED),
+    "service-down": dict(step=Step.ERROR, reason=Reason.GATEWAY_UNAVAILABLE),  # hours and other places shown
     "service-down-card-taken": dict(step=Step.ERROR, reason=Reason.GATEWAY_UNAVAILABLE, card_present=False),
 }  # fmt: skip
 

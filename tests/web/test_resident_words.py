@@ -128,3 +128,20 @@ def test_one_try_left_offers_a_slip_whose_next_step_holds_at_home(make_app):
                 (next_step,) = sections[1].lines
                 card_words = r"take your card|leave the card|お取りください|置いたまま"
                 assert not re.search(card_words, next_step), (reason, next_step)
+
+
+def test_a_service_that_is_down_says_when_and_where_else_without_a_printer(app, client, demo, terminal):
+    """No printer (the default): the screen itself, and its voice, say when the counter is open
+    and where else the card can be registered."""
+    demo.insert("hanako")
+    at(terminal, "consent")
+    with terminal._lock:  # the service check's answer, as the terminal's worker reports it
+        terminal.flow.card_failed(Reason.GATEWAY_UNAVAILABLE, terminal.monotonic())
+    at(terminal, "error", "gateway_unavailable")
+    main = re.search(r"<main.*?</main>", screen(client), re.S).group(0)
+    assert 'data-action="print-slip"' not in main
+    assert "平日 8:30〜17:15" in main and "市民課 住民窓口" in main
+    assert "セブン銀行ATM" in main and "マイナポータル" in main
+    with app.app_context():
+        spoken = voice.spoken_text(voice.screen_key(terminal.snapshot()), "ja")
+    assert "セブン銀行ATM" in spoken and "画面" in spoken
