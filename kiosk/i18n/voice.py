@@ -63,6 +63,7 @@ ELSEWHERE = _l(
     "You can also register later at a clinic's face recognition card reader, a Seven Bank ATM, "
     "or with the Mynaportal app."
 )
+ENTER_CALLS_HELPER = _l("To call the helper, press Enter.")
 KEYPAD_HELP = _l(
     "With the number keys: Enter goes on, minus stops, plus repeats the voice, dot deletes a digit, slash opens help."
 )
@@ -143,6 +144,10 @@ def _texts(japanese: bool = True) -> dict[str, list]:
             texts[f"{step}-{reason.value}"] += [HOURS_ON_SCREEN, ELSEWHERE]
         if step == "error" and m.gentle:  # the resident stopped: the screen then asks for the card
             texts[f"{step}-{reason.value}"].append(_l("Please take your card."))
+        if step == "error" and reason not in (Reason.ONE_TRY_LEFT, Reason.CARD_REMOVED):
+            # These screens offer 'call a helper' (Enter, last: a keypad instruction) while the card is in; one try left
+            # calls at once, and a card taken out leaves no card in to wait with.
+            texts[f"{step}-{reason.value}"].append(ENTER_CALLS_HELPER)
     return texts
 
 
