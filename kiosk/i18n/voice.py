@@ -51,9 +51,19 @@ DIALOG_KEYS = ("help", "still-there", "display")
 
 
 ENTERED_KEY = "keypad-entered"
+ONE_TRY_LEFT_WRONG_KEY = "error-one_try_left-wrong"
 LAST_TRY = _l(
     "This is the last try. If the PIN is wrong, it will be locked. Only the city office counter can unlock it."
 )
+# The counter's name, hours and the helpline are settings, read at run time: the voice, made at
+# install time, cannot say them, so it says where to read them.
+HOURS_ON_SCREEN = _l("The counter's hours are on the screen.")
+HOURS_AND_PHONE_ON_SCREEN = _l("The phone number and the counter's hours are on the screen.")
+ELSEWHERE = _l(
+    "You can also register later at a clinic's face recognition card reader, a Seven Bank ATM, "
+    "or with the Mynaportal app."
+)
+ENTER_CALLS_HELPER = _l("To call the helper, press Enter.")
 KEYPAD_HELP = _l(
     "With the number keys: Enter goes on, minus stops, plus repeats the voice, dot deletes a digit, slash opens help."
 )
@@ -69,6 +79,8 @@ def screen_key(state: dict[str, Any]) -> str:
     if step == "pin":
         tries = state["tries_left"] or 0
         return f"pin-{reason}" if reason else f"pin-{tries}"
+    if step == "error" and reason == "one_try_left" and state.get("pin_wrong"):
+        return ONE_TRY_LEFT_WRONG_KEY  # the screen first says the PIN was wrong
     if step in ("done", "error"):
         return f"{step}-{reason}"
     return step
@@ -97,8 +109,7 @@ def _texts(japanese: bool = True) -> dict[str, list]:
         ENTERED_KEY: [_l("4 digits entered. Press Enter.")],
         # The help dialog's own words; the counter and helpline are settings, shown, not spoken.
         "help": [_l("Help"), _l("The helper beside you can help at any time. Helpers will never ask for your PIN."),
-                 _l("You can also register later at a clinic's face recognition card reader, a Seven Bank ATM, "
-                    "or with the Mynaportal app.")],
+                 HOURS_AND_PHONE_ON_SCREEN, ELSEWHERE],
         "still-there": [_l("Are you still there?"),
                         _l("The screen will go back to the start soon. Touch the button to continue.")],
         # The display options, as the dialog lists them (furigana only on the Japanese screens).
@@ -116,11 +127,27 @@ def _texts(japanese: bool = True) -> dict[str, list]:
         m = MESSAGES[reason]
         # What the PIN screen shows: the title and why, never a helper call it does not show.
         texts[f"pin-{reason.value}"] = [m.title, m.body]
+    # A wrong PIN, in the screen's order: wrong, then the tries left. Back on the PIN screen
+    # that is always 2 (of the card's 3): at 1 the flow stops on the one-try-left screen.
+    texts["pin-wrong_pin"][1:1] = [ngettext("You can try %(num)d more time.", "You can try %(num)d more times.", 2)]
+    one_try = MESSAGES[Reason.ONE_TRY_LEFT]
+    texts[ONE_TRY_LEFT_WRONG_KEY] = [
+        MESSAGES[Reason.WRONG_PIN].title,
+        ngettext("You can try %(num)d more time.", "You can try %(num)d more times.", 1),
+        one_try.body,
+        one_try.next_step,
+    ]
     for reason, m in MESSAGES.items():
         step = "done" if reason in (Reason.REGISTERED, Reason.ALREADY_REGISTERED) else "error"
         texts[f"{step}-{reason.value}"] = [m.title, m.body, m.next_step]
+        if reason == Reason.GATEWAY_UNAVAILABLE:  # the screen shows when and where, from settings
+            texts[f"{step}-{reason.value}"] += [HOURS_ON_SCREEN, ELSEWHERE]
         if step == "error" and m.gentle:  # the resident stopped: the screen then asks for the card
             texts[f"{step}-{reason.value}"].append(_l("Please take your card."))
+        if step == "error" and reason not in (Reason.ONE_TRY_LEFT, Reason.CARD_REMOVED):
+            # These screens offer 'call a helper' (Enter, last: a keypad instruction) while the card is in; one try left
+            # calls at once, and a card taken out leaves no card in to wait with.
+            texts[f"{step}-{reason.value}"].append(ENTER_CALLS_HELPER)
     return texts
 
 

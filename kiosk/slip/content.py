@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from kiosk.i18n.languages import language
 from kiosk.i18n.messages import MESSAGES
@@ -38,6 +39,14 @@ class Slip:
         return "\n".join(parts)
 
 
+# The screen's next step asks about the card on the reader; the slip is read at home.
+_SLIP_NEXT_STEP = {
+    Reason.REGISTERED: _l("At clinics and pharmacies, you show this card instead of your insurance card."),
+    Reason.ALREADY_REGISTERED: _l("At clinics and pharmacies, you show this card instead of your insurance card."),
+    Reason.ONE_TRY_LEFT: _l("If you are not sure of your PIN, please ask the helper before trying again."),
+}
+
+
 def _column(reason: Reason, settings: Settings, code: str) -> tuple[str, tuple[SlipSection, ...]]:
     message = MESSAGES[reason]
     # The counter and helpline as the config names them for this column's reader.
@@ -46,7 +55,7 @@ def _column(reason: Reason, settings: Settings, code: str) -> tuple[str, tuple[S
     helpline = f"{settings.local('helpline_name', code)}  {settings.helpline_phone}"
     sections = (
         SlipSection(_("What happened"), (str(message.title), str(message.body))),
-        SlipSection(_("What to do next"), (str(message.next_step),)),
+        SlipSection(_("What to do next"), (str(_SLIP_NEXT_STEP.get(reason, message.next_step)),)),
         SlipSection(_("Where to ask"), (*counter, helpline)),
         SlipSection(
             _("Other places to register the card"),

@@ -186,7 +186,9 @@
     if (cmd === "delete") { if (pin) pin.remove(); return; }
     if (cmd === "enter") {
       if (pin) { pin.send(); return; }
-      press('[data-action="agree"]') || press('[data-action="read_age"]') || press('[data-action="retry"]');
+      // An error or done screen with the card still in: call the helper, else print the slip.
+      press('[data-action="agree"]') || press('[data-action="read_age"]') || press('[data-action="retry"]')
+        || press('[data-action="call_helper"]') || press('[data-action="print-slip"]');
       return;
     }
     if (cmd === "back") press('[data-action="decline"]') || press('[data-action="skip_age"]') || press('[data-action="cancel"]');

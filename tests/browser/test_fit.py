@@ -30,13 +30,24 @@ STEPS: dict[str, dict] = {
     "pin-last-try": dict(step=Step.PIN, tries_left=1, last_try_allowed=True, helper_called=False),
     "registering": dict(step=Step.REGISTERING, tries_left=3),
     "done": dict(step=Step.DONE, reason=Reason.REGISTERED),
+    "done-card-taken": dict(step=Step.DONE, reason=Reason.REGISTERED, card_present=False),
+    "done-after-last-try": dict(step=Step.DONE, reason=Reason.REGISTERED, helper_called=True),  # the helper allowed it
+    "already-registered": dict(step=Step.DONE, reason=Reason.ALREADY_REGISTERED),
     "one-try-left-wrong": dict(step=Step.ERROR, reason=Reason.ONE_TRY_LEFT, tries_left=1, pin_wrong=True,
                                helper_called=True),
     "one-try-left": dict(step=Step.ERROR, reason=Reason.ONE_TRY_LEFT, tries_left=1, helper_called=True),
     "locked": dict(step=Step.ERROR, reason=Reason.PIN_LOCKED, tries_left=0),
     "declined": dict(step=Step.ERROR, reason=Reason.DECLINED),
+    "service-down": dict(step=Step.ERROR, reason=Reason.GATEWAY_UNAVAILABLE),  # hours and other places shown
     "service-down-card-taken": dict(step=Step.ERROR, reason=Reason.GATEWAY_UNAVAILABLE, card_present=False),
 }  # fmt: skip
+
+
+@pytest.fixture
+def app(make_app):
+    # A printer configured: 'Print a slip' stands on every done and error screen and must fit too.
+    return make_app(slip_printer="counter", slip_cups_server="127.0.0.1:9")
+
 
 # Every control on the page and in each dialog, opened in turn: its box must be inside the
 # viewport with the page at its top (nothing scrolled).

@@ -135,3 +135,16 @@ def test_decline_and_stop_with_minus_and_back_to_the_start_with_enter(screens, d
     resident.wait_for_selector('main[data-step="error"][data-card="absent"][data-keys="ready"] [data-action="retry"]')
     press(resident, "NumpadEnter")
     at_step(resident, "idle")
+
+
+def test_enter_calls_the_helper_from_an_error_screen_with_the_card_in(screens, demo):
+    resident, panel = screens
+    at_step(resident, "idle")
+    insert(panel, "jiro")  # a locked PIN: the screen says so, the card stays in
+    resident.wait_for_selector('main[data-step="error"][data-reason="pin_locked"][data-keys="ready"]')
+    assert resident.locator("#voice").get_attribute("src").endswith("/error-pin_locked.ogg")  # says 'press Enter'
+    press(resident, "NumpadEnter")
+    resident.wait_for_function("() => !document.querySelector('[data-action=\"call_helper\"]')")
+    assert "係の者を呼びました" in resident.inner_text("main")
+    remove(panel)
+    at_step(resident, "idle", timeout=15_000)

@@ -50,3 +50,16 @@ def test_the_result_stays_with_a_slip_button_then_clears(screens, demo):
     assert resident.locator('main[data-step="done"]').count() == 1  # nothing lost: the result stays
     assert_no_axe_violations(resident, "done, printer failed")
     at_step(resident, "idle", timeout=15_000)  # then it clears for the next resident
+
+
+def test_enter_prints_the_slip_once_the_helper_is_called(screens, demo):
+    """The keypad alone: Enter calls the helper, then prints the slip (here to a printer that is off)."""
+    resident, panel = screens
+    at_step(resident, "idle")
+    insert(panel, "jiro")  # a locked PIN
+    resident.wait_for_selector('main[data-step="error"][data-reason="pin_locked"][data-keys="ready"]')
+    resident.keyboard.press("NumpadEnter")
+    resident.wait_for_selector('main[data-keys="ready"]:not(:has([data-action="call_helper"]))')
+    resident.keyboard.press("NumpadEnter")
+    resident.wait_for_selector('[data-slip="failed"]', timeout=10_000)
+    remove(panel)

@@ -95,3 +95,18 @@ def test_staff_pages_strings_are_in_the_staff_catalogs() -> None:
             # read_mo gives a context as bytes
             compiled = {(_text(m.context), m.id): m.string for m in read_mo(f) if m.id}
         assert compiled == {(m.context, m.id): m.string for m in po if m.id}
+
+
+
+def test_easy_japanese_writes_each_key_word_one_way() -> None:
+    """やさしい日本語 writes 登録, 暗証番号, 窓口 and 電子証明書 in kanji with their reading, on every
+    screen, so that a reader can match them to the counter's signs and letters (words.md)."""
+    glossed = ["登録(とうろく)", "暗証番号(あんしょうばんごう)", "窓口(まどぐち)", "電子証明書(でんししょうめいしょ)"]
+    bare = []
+    for m in _catalog("ja@easy"):
+        for text in (m.string if isinstance(m.string, tuple) else (m.string,)):
+            rest = text
+            for word in glossed:
+                rest = rest.replace(word, "")
+            bare += [(word, text) for word in glossed if word[word.index("(") + 1 : -1] in rest]
+    assert not bare

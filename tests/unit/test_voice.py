@@ -142,3 +142,18 @@ def test_the_first_screen_says_how_to_use_the_number_keys(catalog_app):
         assert key in text
     # Four digits typed: the count and the next key are spoken, never a digit of the PIN.
     assert voice.spoken_text(voice.ENTERED_KEY, "ja-easy") == "4けた いれました。エンターを おしてください。"
+
+
+def test_a_wrong_pin_is_spoken_first_with_the_tries_left(catalog_app):
+    """A resident who cannot see the screen hears what it shows first: wrong, then the tries."""
+    state = {"reader": "empty", "busy": False, "pin_wrong": True}
+    wrong = {**state, "step": "pin", "reason": "wrong_pin", "tries_left": 2}
+    assert voice.spoken_text(voice.screen_key(wrong), "en").startswith(
+        "The PIN was not correct. You can try 2 more times.")
+    last = {**state, "step": "error", "reason": "one_try_left", "tries_left": 1}
+    assert voice.spoken_text(voice.screen_key(last), "en").startswith(
+        "The PIN was not correct. You can try 1 more time.")
+    assert voice.spoken_text(voice.screen_key(last), "ja").startswith("暗証番号がちがいます。あと1回入力できます。")
+    # Reaching one try left without a wrong PIN (a card inserted so) says no PIN was wrong.
+    inserted = {**last, "pin_wrong": False}
+    assert not voice.spoken_text(voice.screen_key(inserted), "en").startswith("The PIN was not correct")
