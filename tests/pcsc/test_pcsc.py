@@ -93,6 +93,9 @@ def test_card_emulate_command_inserts_until_interrupted(reader, pcscd, instance)
         [sys.executable, "-m", "kiosk", "card", "emulate", "--resident", "hanako",
          "--vpcd", f"127.0.0.1:{pcscd.port}", "--config", str(config)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # A suite started in the background (a non-interactive shell's `&`) ignores SIGINT, and an
+        # ignored signal is inherited: give the command the default, as a terminal's Ctrl-C would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         wait_status(reader, ReaderStatus.CARD_PRESENT, timeout=30)

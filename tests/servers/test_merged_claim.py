@@ -141,6 +141,11 @@ def test_merge_refuses_an_edited_help_file(tmp_path, cli):
 
     done = cli("stats", "merge", tmp_path / "k1.csv", "--out", tmp_path / "merged.csv")
 
+    assert done.exit_code == 1 and "k1.help.csv differs from the file the terminal signed" in done.output
+    assert not (tmp_path / "merged.csv").exists()
+    # Without the signed head beside it, the help rows' own chain still names the edit.
+    (tmp_path / "k1.csv.head").unlink()
+    done = cli("stats", "merge", tmp_path / "k1.csv", "--out", tmp_path / "merged.csv")
     assert done.exit_code == 1 and "help row 1 was altered" in done.output
     assert not (tmp_path / "merged.csv").exists()
 
